@@ -1,0 +1,166 @@
+"""A battery in action: fire channels, magazine, reloads and the engagement of one threat.
+
+The story of a threat at a battery (``Battery.engage``):
+
+1. If the magazine is empty, or no engagement can finish in time, go on to the next battery.
+2. Wait for a fire channel; waiting threats are served earliest impact first. A threat
+   whose last feasible start passes while it waits gives up and goes on.
+3. Engage: reserve ``shots`` interceptors (or what is left), wait reaction + flyout, and see
+   whether any shot killed it. After a miss, wait for the kill assessment and engage again
+   while engagements, interceptors and time remain.
+4. The channel is held from the moment the threat gets it until the last attempt's
+   assessment is over (or the battery gives up on it).
+
+Assumptions (see docs/model.md): interceptors are taken from the magazine when an engagement
+is assigned; the shots of one engagement fly together (one flyout draw per engagement);
+reaction, flyout and assessment times are drawn per engagement; an empty magazine turns away
+queued threats at once; a reload starts when the magazine empties.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.engine.record import Tally
+from sim.model.scenario import Battery as BatteryParams
+from sim.model.threats import Salvo
+
+
+class Battery:
+    """Simulation state of one battery in one replication."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        index: int,
+        name: str,
+        params: BatteryParams,
+        type_names: list[str],
+        salvo: Salvo,
+        rng: np.random.Generator,
+        tally: Tally,
+        log: list[tuple] | None,
+    ) -> None:
+        self.env = env
+        self.index = index
+        self.name = name
+        self.tally = tally
+        self.log = log
+        self.shots = params.doctrine.shots
+        self.engagements = params.doctrine.engagements
+        self.free = int(params.channels.draw(rng))
+        self.magazine = int(params.interceptors.draw(rng))
+        self.min_before = float(params.min_time_before_impact_s.draw(rng))
+        self.reload = params.reload
+        self.reloads_left = params.reload.times if params.reload else 0
+        self.rng = rng
+        # Kill probability of one engagement with k shots: 1 - (1 - pk)^k, per threat type.
+        pk = {t: float(params.pk[t].draw(rng)) for t in type_names if t in params.pk}
+        self.pk_by_type = [pk.get(t) for t in type_names]
+        # Per-engagement times and kill draws, made in bulk: row = threat, column = engagement.
+        n = salvo.size * self.engagements
+        self.reaction = params.reaction_s.sample(rng, n).tolist()
+        self.flyout = params.flyout_s.sample(rng, n).tolist()
+        self.assess = params.assess_s.sample(rng, n).tolist()
+        self.kill_u = rng.random(n).tolist()
+        self.queue: list[list[Any]] = []
+        self.seq = 0
+
+    def engages(self, type_index: int) -> bool:
+        """Whether this battery has a kill probability for the threat type."""
+        return self.pk_by_type[type_index] is not None
+
+    # -- channels -------------------------------------------------------------------------
+    def _wait_for_channel(self, impact: float, deadline: float) -> simpy.Event:
+        event = self.env.event()
+        entry = [impact, self.seq, event]
+        self.seq += 1
+        heapq.heappush(self.queue, entry)
+        timer = self.env.timeout(deadline - self.env.now)
+        timer.callbacks.append(lambda _: event.triggered or event.succeed(False))
+        return event
+
+    def _release(self, _: object = None) -> None:
+        while self.queue:
+            event = heapq.heappop(self.queue)[2]
+            if not event.triggered:
+                event.succeed(True)  # hand the channel straight to the next threat
+                return
+        self.free += 1
+
+    def _turn_away_queue(self) -> None:
+        while self.queue:
+            event = heapq.heappop(self.queue)[2]
+            if not event.triggered:
+                event.succeed(False)
+
+    # -- magazine -------------------------------------------------------------------------
+    def _take(self, wanted: int) -> int:
+        shots = min(wanted, self.magazine)
+        self.magazine -= shots
+        if self.magazine == 0:
+            self._turn_away_queue()
+            if self.reloads_left > 0:
+                self.reloads_left -= 1
+                timer = self.env.timeout(self.reload.time_s.draw(self.rng))
+                timer.callbacks.append(self._refill)
+        return shots
+
+    def _refill(self, _: object) -> None:
+        self.magazine += int(self.reload.interceptors.draw(self.rng))
+        if self.log is not None:
+            self.log.append((self.env.now, "reload", -1, "", self.name, f"{self.magazine} ready"))
+
+    # -- the engagement of one threat -----------------------------------------------------
+    def engage(self, i: int, type_index: int, impact: float) -> Generator[simpy.Event, Any, bool]:
+        """Engage threat ``i``; returns True when it is killed here."""
+        env = self.env
+        log = self.log
+        k = i * self.engagements
+        latest = impact - self.min_before
+        if self.magazine == 0 or env.now + self.reaction[k] + self.flyout[k] > latest:
+            return False
+        if self.free > 0 and not self.queue:
+            self.free -= 1
+        else:
+            granted = yield self._wait_for_channel(impact, latest - self.reaction[k] - self.flyout[k])
+            if not granted:
+                if log is not None:
+                    log.append((env.now, "gave up", i, "", self.name, "no channel in time"))
+                return False
+            if self.magazine == 0:
+                self._release()
+                return False
+        pk = self.pk_by_type[type_index]
+        tally = self.tally
+        b = self.index
+        tally.engaged[b].add(i)
+        for j in range(k, k + self.engagements):
+            if self.magazine == 0 or env.now + self.reaction[j] + self.flyout[j] > latest:
+                break
+            shots = self._take(self.shots)
+            tally.interceptors[b] += shots
+            if log is not None:
+                log.append((env.now, "engage", i, "", self.name, f"{shots} shot(s)"))
+                log.append((env.now + self.reaction[j], "fire", i, "", self.name, ""))
+            yield env.timeout(self.reaction[j] + self.flyout[j])
+            if self.kill_u[j] < 1.0 - (1.0 - pk) ** shots:
+                tally.killed_by[i] = b
+                if log is not None:
+                    log.append((env.now, "intercept", i, "", self.name, "killed"))
+                if self.assess[j] > 0:
+                    env.timeout(self.assess[j]).callbacks.append(self._release)
+                else:
+                    self._release()
+                return True
+            if log is not None:
+                log.append((env.now, "miss", i, "", self.name, ""))
+            yield env.timeout(self.assess[j])
+        self._release()
+        return False
+

@@ -1,0 +1,1 @@
+"""Reading scenarios and writing results: everything that touches files."""

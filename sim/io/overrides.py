@@ -1,0 +1,63 @@
+"""Dotted paths into a scenario: ``--set PATH=VALUE`` overrides, sweeps and calibration.
+
+``threats.rocket.count`` names the same parameter everywhere. Setting a path needs every
+mapping above the last key to exist; an unknown path is an error naming the keys that exist
+there. The last key may be new (``defense.batteries.upper.pk.rocket``), and validation then
+decides whether it is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sim.io.errors import InputError
+from sim.io.yaml_safe import YamlProblem, load_yaml
+
+
+def parse_assignment(text: str, option: str = "--set") -> tuple[str, Any]:
+    """Split ``PATH=VALUE``; the value is read as YAML (``0.8``, ``{poisson: 12}``)."""
+    path, sep, value = text.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        raise InputError(option, text, "expected PATH=VALUE, e.g. threats.rocket.count=12")
+    try:
+        parsed = load_yaml(value) if value.strip() else None
+    except YamlProblem as exc:
+        raise InputError(option, path, f"value {value!r} is not valid YAML: {exc}") from None
+    if parsed is None:
+        raise InputError(option, path, "expected a value after '='")
+    return path, parsed
+
+
+def get_path(raw: dict[str, Any], path: str, source: str) -> Any:
+    """The value at a dotted path; unknown paths are errors naming the keys there."""
+    node: Any = raw
+    done: list[str] = []
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            where = ".".join(done) or "the top level"
+            keys = ", ".join(map(str, node)) if isinstance(node, dict) else "none (not a mapping)"
+            raise InputError(source, path, f"unknown path: no key {key!r} at {where} "
+                             f"(keys there: {keys})")
+        node = node[key]
+        done.append(key)
+    return node
+
+
+def set_path(raw: dict[str, Any], path: str, value: Any, source: str) -> None:
+    """Set the value at a dotted path in place (the last key may be new)."""
+    parent_path, _, last = path.rpartition(".")
+    parent = get_path(raw, parent_path, source) if parent_path else raw
+    if not isinstance(parent, dict) or not last:
+        raise InputError(source, path, f"unknown path: {parent_path or 'top level'} "
+                         "is not a mapping")
+    parent[last] = value
+
+
+def with_overrides(raw: dict[str, Any], assignments: dict[str, Any], source: str) -> dict:
+    """A deep copy of ``raw`` with each ``path: value`` applied."""
+    out = copy.deepcopy(raw)
+    for path, value in assignments.items():
+        set_path(out, path, value, source)
+    return out

@@ -1,0 +1,302 @@
+"""The scenario: validated, immutable parameters of everything that is simulated.
+
+A scenario file is checked here once, up front, against the v1 format (see
+``docs/scenario-format.md``): unknown keys, wrong types, out-of-range probabilities, reversed
+ranges, distributions where they are not allowed and absurd sizes are all rejected with the
+dotted path of the offending value. Nothing in the engine validates again.
+
+Per-replication sizes are capped (``LIMITS``) so that one replication always fits in memory
+and finishes in reasonable time; the caps are generous for any real salvo.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
+
+from sim.model.distributions import Dist, Kind, constant, parse_dist
+
+LIMITS = {
+    "threats_per_group": 10_000,
+    "personnel_per_zone": 1_000_000,
+    "channels": 1_000,
+    "interceptors": 1_000_000,
+    "shots_x_engagements": 100,
+    "runs": 1_000_000_000,
+    "seconds": 10_000_000.0,
+    "metres": 10_000_000.0,
+}
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def _value(kind: Kind, cap: float = float("inf")) -> PlainValidator:
+    return PlainValidator(lambda raw: raw if isinstance(raw, Dist) else parse_dist(raw, kind, cap))
+
+
+Real = Annotated[Dist, _value("real", LIMITS["metres"])]
+Seconds = Annotated[Dist, _value("duration", LIMITS["seconds"])]
+Metres = Annotated[Dist, _value("duration", LIMITS["metres"])]
+Probability = Annotated[Dist, _value("probability")]
+
+
+def _count(cap: int) -> Any:
+    return Annotated[Dist, _value("count", cap)]
+
+
+class Frozen(BaseModel):
+    """Base of every parameter block: immutable, and unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+def _identifiers(mapping: dict[str, Any], what: str) -> dict[str, Any]:
+    for key in mapping:
+        if not IDENTIFIER.match(str(key)):
+            raise ValueError(f"{what} name {key!r} is not an identifier "
+                             "(letters, digits, '_' and '-', not starting with a digit)")
+    return mapping
+
+
+class Effects(Frozen):
+    """Radius of each casualty category around an impact."""
+
+    killed_m: Metres = constant(0.0, "duration")
+    wounded_m: Metres = constant(0.0, "duration")
+    tbi_m: Metres = constant(0.0, "duration")
+
+
+class Aim(Frozen):
+    """An aim point, or a zone whose area is aimed at uniformly."""
+
+    x_m: Real | None = None
+    y_m: Real | None = None
+    zone: str | None = None
+
+    @field_validator("zone")
+    @classmethod
+    def _zone_name(cls, v: str | None) -> str | None:
+        if v is not None and not IDENTIFIER.match(v):
+            raise ValueError(f"zone name {v!r} is not an identifier")
+        return v
+
+    @model_validator(mode="after")
+    def _point_or_zone(self) -> Aim:
+        """Exactly one of a point and a zone."""
+        point = self.x_m is not None or self.y_m is not None
+        if self.zone is not None and point:
+            raise ValueError("aim is either {x_m, y_m} or {zone}, not both")
+        if self.zone is None and (self.x_m is None or self.y_m is None):
+            raise ValueError("aim needs both x_m and y_m, or a zone")
+        return self
+
+
+class ThreatGroup(Frozen):
+    """One threat type's part of the salvo."""
+
+    count: _count(LIMITS["threats_per_group"])
+    launch_s: Seconds = constant(0.0, "duration")
+    flight_time_s: Seconds
+    aim: Aim
+    cep_m: Metres = constant(0.0, "duration")
+    effects: Effects = Effects()
+
+
+class Detection(Frozen):
+    """Probability and delay of detecting one threat of a type."""
+
+    probability: Probability = constant(1.0, "probability")
+    delay_s: Seconds = constant(0.0, "duration")
+
+
+class Doctrine(Frozen):
+    """Shots fired together per engagement, and engagements per threat at one battery."""
+
+    shots: int = Field(ge=1, le=LIMITS["shots_x_engagements"])
+    engagements: int = Field(ge=1, le=LIMITS["shots_x_engagements"])
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Doctrine:
+        """Bound the shots a single threat can draw."""
+        if self.shots * self.engagements > LIMITS["shots_x_engagements"]:
+            raise ValueError(f"shots x engagements must be at most "
+                             f"{LIMITS['shots_x_engagements']}")
+        return self
+
+
+NAMED_DOCTRINES = {
+    "shoot": Doctrine(shots=1, engagements=1),
+    "shoot-shoot": Doctrine(shots=2, engagements=1),
+    "shoot-look-shoot": Doctrine(shots=1, engagements=2),
+}
+
+
+def _doctrine(raw: Any) -> Doctrine:
+    if isinstance(raw, Doctrine):
+        return raw
+    if isinstance(raw, str):
+        if raw not in NAMED_DOCTRINES:
+            raise ValueError(f"unknown doctrine {raw!r}; expected one of: "
+                             f"{', '.join(NAMED_DOCTRINES)} or {{shots: n, engagements: m}}")
+        return NAMED_DOCTRINES[raw]
+    if isinstance(raw, dict):
+        return Doctrine.model_validate(raw)
+    raise ValueError(f"expected a doctrine name ({', '.join(NAMED_DOCTRINES)}) "
+                     f"or {{shots: n, engagements: m}}, got {raw!r}")
+
+
+class Reload(Frozen):
+    """Refill of a battery's magazine once it is empty."""
+
+    interceptors: _count(LIMITS["interceptors"])
+    time_s: Seconds
+    times: int = Field(default=1, ge=0, le=1000)
+
+
+class Battery(Frozen):
+    """One defensive layer: kill probabilities, doctrine, channels, magazine and timing."""
+
+    pk: dict[str, Probability]
+    doctrine: Annotated[Doctrine, PlainValidator(_doctrine)] = NAMED_DOCTRINES["shoot"]
+    channels: _count(LIMITS["channels"]) = constant(1, "count")
+    interceptors: _count(LIMITS["interceptors"])
+    reload: Reload | None = None
+    reaction_s: Seconds = constant(0.0, "duration")
+    flyout_s: Seconds = constant(0.0, "duration")
+    assess_s: Seconds = constant(0.0, "duration")
+    min_time_before_impact_s: Seconds = constant(0.0, "duration")
+
+    @field_validator("pk")
+    @classmethod
+    def _pk_types(cls, v: dict[str, Dist]) -> dict[str, Dist]:
+        return _identifiers(v, "threat type")
+
+
+class Defense(Frozen):
+    """Detection per threat type and the batteries, outer layer first."""
+
+    detection: dict[str, Detection] = {}
+    batteries: dict[str, Battery] = {}
+
+    @field_validator("detection")
+    @classmethod
+    def _detection_types(cls, v: dict[str, Detection]) -> dict[str, Detection]:
+        return _identifiers(v, "threat type")
+
+    @field_validator("batteries")
+    @classmethod
+    def _battery_names(cls, v: dict[str, Battery]) -> dict[str, Battery]:
+        return _identifiers(v, "battery")
+
+
+class Zone(Frozen):
+    """An axis-aligned rectangle with people placed uniformly in it."""
+
+    center_m: tuple[float, float]
+    size_m: tuple[float, float]
+    personnel: _count(LIMITS["personnel_per_zone"])
+
+    @field_validator("center_m")
+    @classmethod
+    def _center(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if any(abs(c) > LIMITS["metres"] for c in v):
+            raise ValueError(f"coordinates must be within {LIMITS['metres']:g} m of the origin")
+        return v
+
+    @field_validator("size_m")
+    @classmethod
+    def _size(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if any(not 0 < s <= LIMITS["metres"] for s in v):
+            raise ValueError(f"sizes must be positive and at most {LIMITS['metres']:g} m, got {v}")
+        return v
+
+
+class WarningSystem(Frozen):
+    """Alarm at the first detection; each person shelters after a delay, if they comply."""
+
+    shelter_time_s: Seconds = constant(0.0, "duration")
+    compliance: Probability = constant(1.0, "probability")
+
+
+class Protection(Frozen):
+    """Share of each category's probability that a shelter removes."""
+
+    killed: Probability = constant(0.0, "probability")
+    wounded: Probability = constant(0.0, "probability")
+    tbi: Probability = constant(0.0, "probability")
+
+
+class Base(Frozen):
+    """The defended base: zones with people, the warning system and shelters."""
+
+    zones: dict[str, Zone] = {}
+    warning: WarningSystem | None = None
+    protection: Protection = Protection()
+
+    @field_validator("zones")
+    @classmethod
+    def _zone_names(cls, v: dict[str, Zone]) -> dict[str, Zone]:
+        return _identifiers(v, "zone")
+
+
+class Calibration(Frozen):
+    """Unknowns (dotted path -> prior) and evidence (metric -> condition)."""
+
+    unknowns: dict[str, Real]
+    evidence: dict[str, dict[str, Any]]
+    samples: int = Field(default=1000, ge=1, le=10_000_000)
+
+
+class Scenario(Frozen):
+    """A whole scenario file."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)
+    description: str = ""
+    runs: int = Field(default=10_000, ge=1, le=LIMITS["runs"])
+    seed: int = Field(default=1, ge=0, lt=2**63)
+    threats: dict[str, ThreatGroup] = Field(min_length=1)
+    defense: Defense = Defense()
+    base: Base = Base()
+    damage_function: Literal["cookie-cutter", "carleton"] = "cookie-cutter"
+    calibration: Calibration | None = None
+
+    @field_validator("threats")
+    @classmethod
+    def _threat_types(cls, v: dict[str, ThreatGroup]) -> dict[str, ThreatGroup]:
+        return _identifiers(v, "threat type")
+
+    @property
+    def threat_types(self) -> list[str]:
+        """Threat types in file order."""
+        return list(self.threats)
+
+    @property
+    def battery_names(self) -> list[str]:
+        """Batteries in engagement order."""
+        return list(self.defense.batteries)
+
+
+def cross_reference_errors(s: Scenario) -> list[tuple[str, str]]:
+    """(dotted path, message) for each name that refers to something the scenario lacks."""
+    errors = []
+    types = set(s.threats)
+    zones = set(s.base.zones)
+    for name, group in s.threats.items():
+        if group.aim.zone is not None and group.aim.zone not in zones:
+            errors.append((f"threats.{name}.aim.zone",
+                           f"zone {group.aim.zone!r} is not in base.zones "
+                           f"(zones: {', '.join(sorted(zones)) or 'none'})"))
+    for t in s.defense.detection:
+        if t not in types:
+            errors.append((f"defense.detection.{t}",
+                           f"threat type {t!r} is not in threats "
+                           f"(types: {', '.join(s.threats)})"))
+    for b, battery in s.defense.batteries.items():
+        for t in battery.pk:
+            if t not in types:
+                errors.append((f"defense.batteries.{b}.pk.{t}",
+                               f"threat type {t!r} is not in threats "
+                               f"(types: {', '.join(s.threats)})"))
+    return errors
