@@ -100,10 +100,17 @@ def validate(raw: dict[str, Any], source: str) -> Scenario:
     return scenario
 
 
-def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Read, override (``PATH=VALUE`` strings) and validate a scenario file."""
+def load_scenario_and_raw(
+    path: str | Path, overrides: list[str] | tuple[str, ...] = ()
+) -> tuple[Scenario, dict[str, Any]]:
+    """Read, override (``PATH=VALUE`` strings) and validate; also return the effective data."""
     raw = read_raw(path)
     assignments = dict(parse_assignment(a) for a in overrides)
     source = str(path) if not assignments else f"{path} (with --set)"
     raw = with_overrides(raw, assignments, f"{path}: --set")
-    return validate(raw, source)
+    return validate(raw, source), raw
+
+
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Read, override (``PATH=VALUE`` strings) and validate a scenario file."""
+    return load_scenario_and_raw(path, overrides)[0]

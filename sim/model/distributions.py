@@ -248,10 +248,12 @@ def _check_support(dist: Dist, kind: Kind, cap: float, expected: str) -> None:
             raise ValueError(f"expected {expected}; {dist.form} is unbounded "
                              "(use uniform, triangular, beta or choice)")
         if lo < 0 or hi > 1:
-            raise ValueError(f"expected {expected}, got values in [{lo}, {hi}]")
+            got = f"{lo:g}" if lo == hi else f"values in [{lo:g}, {hi:g}]"
+            raise ValueError(f"expected {expected}, got {got}")
     elif kind in ("duration", "count"):
         if dist.form != "normal" and lo < 0:
-            raise ValueError(f"expected {expected}, got values down to {lo}")
+            got = f"{lo:g}" if dist.is_constant else f"values down to {lo:g}"
+            raise ValueError(f"expected {expected}, got {got}")
         if dist.form == "normal" and dist.params[0] < 0:
             raise ValueError(f"expected {expected}, got a normal with negative mean")
     # A sanity cap keeps one replication's size bounded; for unbounded forms the mean

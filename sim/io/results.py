@@ -1,0 +1,143 @@
+"""Writing results so that a user never finds a half-written file.
+
+A command writes everything into a staging folder beside the output folder and moves the
+files into place only when it has finished (each move is an atomic rename; summary.json
+goes last, so its presence means a complete run). An interrupted or failed command removes
+its staging folder and leaves any earlier results untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+LAST = ("summary.json", "sweep.json", "calibration.json")
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write JSON to a temporary file in the same folder, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(obj, f, indent=2, allow_nan=False, default=_plain)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return float(x)
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
+
+
+def json_text(obj: Any) -> str:
+    """The JSON text of a result document."""
+    return json.dumps(obj, indent=2, allow_nan=False, default=_plain)
+
+
+class StagedOutput:
+    """A staging folder whose files move into ``out_dir`` only on ``commit``."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = Path(out_dir)
+        self.stage = self.out_dir.parent / f".{self.out_dir.name}.partial-{os.getpid()}"
+
+    def __enter__(self) -> StagedOutput:
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise FileExistsError(f"{self.out_dir} exists and is not a folder")
+        shutil.rmtree(self.stage, ignore_errors=True)
+        self.stage.mkdir(parents=True)
+        return self
+
+    def path(self, name: str) -> Path:
+        """Where to write ``name`` (relative to the output folder) while staging."""
+        p = self.stage / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def commit(self) -> list[Path]:
+        """Move every staged file into the output folder; summaries last."""
+        files = sorted((p for p in self.stage.rglob("*") if p.is_file()),
+                       key=lambda p: (p.name in LAST, str(p)))
+        moved = []
+        for f in files:
+            target = self.out_dir / f.relative_to(self.stage)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, target)
+            moved.append(target)
+        shutil.rmtree(self.stage, ignore_errors=True)
+        return moved
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+
+class ReplicationWriter:
+    """Streams replication rows to a Parquet file, one row group per chunk."""
+
+    def __init__(self, path: Path, names: list[str], ratio_names: list[str]) -> None:
+        fields = [pa.field("replication", pa.int64())]
+        fields += [pa.field(n, pa.int64()) for n in names]
+        fields += [pa.field(n, pa.float64()) for n in ratio_names]
+        self.schema = pa.schema(fields)
+        self.names = names
+        self.ratio_names = ratio_names
+        self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+
+    def __call__(self, rows: np.ndarray, ratios: np.ndarray, first: int) -> None:
+        """Append one chunk of rows (replications ``first`` onwards)."""
+        cols = [pa.array(np.arange(first, first + len(rows), dtype=np.int64))]
+        cols += [pa.array(rows[:, j]) for j in range(len(self.names))]
+        cols += [pa.array(ratios[:, j]) for j in range(len(self.ratio_names))]
+        self.writer.write_table(pa.Table.from_arrays(cols, schema=self.schema))
+
+    def close(self) -> None:
+        """Finish the file."""
+        self.writer.close()
+
+
+def write_impacts(path: Path, impacts: np.ndarray, threat_types: list[str]) -> None:
+    """Leaker impact points kept for maps: replication, type, x_m, y_m."""
+    table = pa.table({
+        "replication": pa.array(impacts[:, 0].astype(np.int64)),
+        "type": pa.array([threat_types[int(t)] for t in impacts[:, 1]], pa.string()),
+        "x_m": pa.array(impacts[:, 2]),
+        "y_m": pa.array(impacts[:, 3]),
+    })
+    pq.write_table(table, path)
+
+
+def read_impacts(path: Path, threat_types: list[str]) -> np.ndarray:
+    """The (k, 4) impact array written by ``write_impacts``."""
+    t = pq.read_table(path).to_pydict()
+    index = {name: i for i, name in enumerate(threat_types)}
+    return np.column_stack([
+        np.asarray(t["replication"], dtype=float),
+        np.asarray([index.get(name, -1) for name in t["type"]], dtype=float),
+        np.asarray(t["x_m"], dtype=float),
+        np.asarray(t["y_m"], dtype=float),
+    ]) if t["replication"] else np.empty((0, 4))
+
+
+def write_yaml(path: Path, data: dict) -> None:
+    """The effective scenario (overrides applied) beside the results."""
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
