@@ -42,8 +42,11 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:
             if os.environ.get("ADSIM_DEBUG"):
                 raise
-            print(f"adsim: internal error: {type(exc).__name__}: {exc} "
-                  "(set ADSIM_DEBUG=1 for the traceback)", file=sys.stderr)
+            print(
+                f"adsim: internal error: {type(exc).__name__}: {exc} "
+                "(set ADSIM_DEBUG=1 for the traceback)",
+                file=sys.stderr,
+            )
             sys.exit(1)
 
     return wrapper

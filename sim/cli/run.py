@@ -29,13 +29,21 @@ from sim.io.scenario_file import load_scenario_and_raw, read_raw, validate
 from sim.montecarlo.run import MonteCarloResult, run_monte_carlo
 from sim.montecarlo.seeding import replication_rng
 
-ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="SCENARIO")]
-SetOpt = Annotated[list[str] | None, typer.Option(
-    "--set", help="Override a value: PATH=VALUE (dotted path, YAML value). Repeatable.")]
+ScenarioArg = Annotated[
+    Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="SCENARIO")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set", help="Override a value: PATH=VALUE (dotted path, YAML value). Repeatable."
+    ),
+]
 RunsOpt = Annotated[int | None, typer.Option(help="Replications (default: the scenario's).")]
 SeedOpt = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")]
 WorkersOpt = Annotated[int | None, typer.Option(help="Worker processes (default: all cores).")]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Output folder (default results/<name>/).")]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Output folder (default results/<name>/).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only the result JSON.")]
 
 
@@ -57,8 +65,11 @@ def _precision(text: str | None, names: list[str]) -> tuple[str, float] | None:
     except ValueError:
         h = -1.0
     if not sep or metric not in names or not h > 0:
-        raise InputError("--precision", text, "expected METRIC=H with a metric name (e.g. "
-                         "leaked) and a positive half-width H")
+        raise InputError(
+            "--precision",
+            text,
+            "expected METRIC=H with a metric name (e.g. leaked) and a positive half-width H",
+        )
     return metric, h
 
 
@@ -75,8 +86,16 @@ def summary_table(result: MonteCarloResult, title: str) -> Table:
         fmt = (lambda v: f"{v:g}") if integer else (lambda v: f"{v:.2f}")
         lo, hi = m["ci95"]
         half = f"{(hi - lo) / 2:.2g}" if lo is not None else ""
-        table.add_row(name, f"{m['mean']:.3g}", half, fmt(m["p05"]), fmt(m["p50"]),
-                      fmt(m["p95"]), fmt(m["max"]), f"{m['p_zero']:.3f}")
+        table.add_row(
+            name,
+            f"{m['mean']:.3g}",
+            half,
+            fmt(m["p05"]),
+            fmt(m["p50"]),
+            fmt(m["p95"]),
+            fmt(m["max"]),
+            f"{m['p_zero']:.3f}",
+        )
         if name in ("casualties", f"leaked.{result.threat_types[-1]}"):
             table.add_section()
     return table
@@ -91,9 +110,13 @@ def run(
     set_: SetOpt = None,
     out_dir: OutOpt = None,
     as_json: JsonOpt = False,
-    precision: Annotated[str | None, typer.Option(
-        help="METRIC=H: stop once the 95% CI half-width of METRIC's mean is <= H "
-        "(--runs is the cap).")] = None,
+    precision: Annotated[
+        str | None,
+        typer.Option(
+            help="METRIC=H: stop once the 95% CI half-width of METRIC's mean is <= H "
+            "(--runs is the cap)."
+        ),
+    ] = None,
     figures: Annotated[bool, typer.Option(help="Draw the figures.")] = True,
 ) -> None:
     """Run many replications; print distributions; write summary.json, records and figures."""
@@ -107,8 +130,15 @@ def run(
         writer = ReplicationWriter(stage.path("replications.parquet"), names, [RATIO])
         try:
             with progress_bar(n, f"{s.name}: replications", show=not as_json) as advance:
-                result = run_monte_carlo(s, runs=n, seed=seed, workers=workers, sink=writer,
-                                         progress=advance, precision=target)
+                result = run_monte_carlo(
+                    s,
+                    runs=n,
+                    seed=seed,
+                    workers=workers,
+                    sink=writer,
+                    progress=advance,
+                    precision=target,
+                )
         except KeyboardInterrupt:
             writer.close()
             say(f"interrupted: nothing was saved (no results written to {folder}/)")
@@ -127,11 +157,18 @@ def run(
         typer.echo(json_text(summary))
         return
     rate = result.runs / result.elapsed_s if result.elapsed_s > 0 else float("inf")
-    out.print(summary_table(result, f"{s.name}: {result.runs:,} replications, seed "
-                                    f"{result.seed}, {result.workers} worker(s)"))
-    say(f"{result.runs:,} replications in {result.elapsed_s:.1f} s ({rate:,.0f}/s). "
+    out.print(
+        summary_table(
+            result,
+            f"{s.name}: {result.runs:,} replications, seed "
+            f"{result.seed}, {result.workers} worker(s)",
+        )
+    )
+    say(
+        f"{result.runs:,} replications in {result.elapsed_s:.1f} s ({rate:,.0f}/s). "
         f"Results in {folder}/: summary.json, replications.parquet, impacts.parquet"
-        + (", figures/" if figures else ""))
+        + (", figures/" if figures else "")
+    )
 
 
 @command()
@@ -144,18 +181,23 @@ def check(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     out.print(f"{scenario}: ok — scenario {s.name!r}")
     out.print(f"  threats: {threats}")
     out.print(f"  batteries (outer first): {batteries or 'none'}")
-    out.print(f"  zones: {len(s.base.zones)}, people (mean): {people:g}; "
-              f"damage function: {s.damage_function}")
-    out.print(f"  metrics: {len(metric_names(s)) + 1}; default runs {s.runs:,}, seed {s.seed}"
-              + ("; has a calibration section" if s.calibration else ""))
+    out.print(
+        f"  zones: {len(s.base.zones)}, people (mean): {people:g}; "
+        f"damage function: {s.damage_function}"
+    )
+    out.print(
+        f"  metrics: {len(metric_names(s)) + 1}; default runs {s.runs:,}, seed {s.seed}"
+        + ("; has a calibration section" if s.calibration else "")
+    )
 
 
 @command()
 def trace(
     scenario: ScenarioArg,
     seed: SeedOpt = None,
-    replication: Annotated[int, typer.Option(
-        help="Which replication of the seed's stream (the same one `run` makes).")] = 0,
+    replication: Annotated[
+        int, typer.Option(help="Which replication of the seed's stream (the same one `run` makes).")
+    ] = 0,
     set_: SetOpt = None,
     out_dir: OutOpt = None,
     as_json: JsonOpt = False,
@@ -169,50 +211,96 @@ def trace(
     folder = output_dir(s.name, out_dir)
     rep = run_replication(s, replication_rng(seed, replication), trace=True)
     metrics = dict(zip(metric_names(s), rep.row, strict=True))
-    events = [{"time_s": round(t, 3), "event": k, "threat": i if i >= 0 else None,
-               "type": ty, "battery": b, "detail": d} for t, k, i, ty, b, d in rep.log]
+    events = [
+        {
+            "time_s": round(t, 3),
+            "event": k,
+            "threat": i if i >= 0 else None,
+            "type": ty,
+            "battery": b,
+            "detail": d,
+        }
+        for t, k, i, ty, b, d in rep.log
+    ]
     stem = f"trace-seed{seed}-rep{replication}"
     with StagedOutput(folder) as stage:
         from sim.plots import draw_timeline
 
         figures = draw_timeline(rep.log, s, stage.path(stem))
-        write_json_atomic(stage.path(f"{stem}.json"), {"scenario": s.name, "seed": seed,
-                                                        "replication": replication,
-                                                        "metrics": metrics, "events": events})
+        write_json_atomic(
+            stage.path(f"{stem}.json"),
+            {
+                "scenario": s.name,
+                "seed": seed,
+                "replication": replication,
+                "metrics": metrics,
+                "events": events,
+            },
+        )
         stage.commit()
     if as_json:
-        typer.echo(json_text({"scenario": s.name, "seed": seed, "replication": replication,
-                              "metrics": metrics, "events": events}))
+        typer.echo(
+            json_text(
+                {
+                    "scenario": s.name,
+                    "seed": seed,
+                    "replication": replication,
+                    "metrics": metrics,
+                    "events": events,
+                }
+            )
+        )
         return
-    table = Table(title=f"{s.name}: replication {replication} of seed {seed}",
-                  title_justify="left")
+    table = Table(title=f"{s.name}: replication {replication} of seed {seed}", title_justify="left")
     for col in ("t (s)", "event", "threat", "type", "battery", "detail"):
         table.add_column(col, justify="right" if col in ("t (s)", "threat") else "left")
     for e in events:
-        table.add_row(f"{e['time_s']:.1f}", e["event"], "" if e["threat"] is None
-                      else str(e["threat"]), e["type"], e["battery"], e["detail"])
+        table.add_row(
+            f"{e['time_s']:.1f}",
+            e["event"],
+            "" if e["threat"] is None else str(e["threat"]),
+            e["type"],
+            e["battery"],
+            e["detail"],
+        )
     out.print(table)
-    shown = ("fired", "detected", "intercepted", "leaked", "interceptors", "killed",
-             "wounded", "tbi")
+    shown = (
+        "fired",
+        "detected",
+        "intercepted",
+        "leaked",
+        "interceptors",
+        "killed",
+        "wounded",
+        "tbi",
+    )
     out.print("  ".join(f"{k}={metrics[k]}" for k in shown))
     say(f"timeline: {', '.join(str(folder / Path(f).name) for f in figures)}")
 
 
 @command()
-def plot(results: Annotated[Path, typer.Argument(help="A results folder of `adsim run`.", metavar="DIR")]) -> None:
+def plot(
+    results: Annotated[
+        Path, typer.Argument(help="A results folder of `adsim run`.", metavar="DIR")
+    ],
+) -> None:
     """Redraw the figures of a results folder."""
     summary_path = results / "summary.json"
     if not summary_path.is_file():
-        raise InputError(str(results), "summary.json", "not found; expected a results folder "
-                         "written by `adsim run`")
+        raise InputError(
+            str(results),
+            "summary.json",
+            "not found; expected a results folder written by `adsim run`",
+        )
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(str(summary_path), "", f"cannot read it as JSON: {exc}") from None
     s = validate(read_raw(results / "scenario.yaml"), str(results / "scenario.yaml"))
     impacts_path = results / "impacts.parquet"
-    impacts = read_impacts(impacts_path, s.threat_types) if impacts_path.is_file() \
-        else np.empty((0, 4))
+    impacts = (
+        read_impacts(impacts_path, s.threat_types) if impacts_path.is_file() else np.empty((0, 4))
+    )
     from sim.plots import draw_run_figures
 
     with StagedOutput(results) as stage:

@@ -38,8 +38,9 @@ def get_path(raw: dict[str, Any], path: str, source: str) -> Any:
         if not isinstance(node, dict) or key not in node:
             where = ".".join(done) or "the top level"
             keys = ", ".join(map(str, node)) if isinstance(node, dict) else "none (not a mapping)"
-            raise InputError(source, path, f"unknown path: no key {key!r} at {where} "
-                             f"(keys there: {keys})")
+            raise InputError(
+                source, path, f"unknown path: no key {key!r} at {where} (keys there: {keys})"
+            )
         node = node[key]
         done.append(key)
     return node
@@ -50,8 +51,9 @@ def set_path(raw: dict[str, Any], path: str, value: Any, source: str) -> None:
     parent_path, _, last = path.rpartition(".")
     parent = get_path(raw, parent_path, source) if parent_path else raw
     if not isinstance(parent, dict) or not last:
-        raise InputError(source, path, f"unknown path: {parent_path or 'top level'} "
-                         "is not a mapping")
+        raise InputError(
+            source, path, f"unknown path: {parent_path or 'top level'} is not a mapping"
+        )
     parent[last] = value
 
 

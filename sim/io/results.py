@@ -75,8 +75,10 @@ class StagedOutput:
 
     def commit(self) -> list[Path]:
         """Move every staged file into the output folder; summaries last."""
-        files = sorted((p for p in self.stage.rglob("*") if p.is_file()),
-                       key=lambda p: (p.name in LAST, str(p)))
+        files = sorted(
+            (p for p in self.stage.rglob("*") if p.is_file()),
+            key=lambda p: (p.name in LAST, str(p)),
+        )
         moved = []
         for f in files:
             target = self.out_dir / f.relative_to(self.stage)
@@ -86,8 +88,9 @@ class StagedOutput:
         shutil.rmtree(self.stage, ignore_errors=True)
         return moved
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
 
 
@@ -117,12 +120,14 @@ class ReplicationWriter:
 
 def write_impacts(path: Path, impacts: np.ndarray, threat_types: list[str]) -> None:
     """Leaker impact points kept for maps: replication, type, x_m, y_m."""
-    table = pa.table({
-        "replication": pa.array(impacts[:, 0].astype(np.int64)),
-        "type": pa.array([threat_types[int(t)] for t in impacts[:, 1]], pa.string()),
-        "x_m": pa.array(impacts[:, 2]),
-        "y_m": pa.array(impacts[:, 3]),
-    })
+    table = pa.table(
+        {
+            "replication": pa.array(impacts[:, 0].astype(np.int64)),
+            "type": pa.array([threat_types[int(t)] for t in impacts[:, 1]], pa.string()),
+            "x_m": pa.array(impacts[:, 2]),
+            "y_m": pa.array(impacts[:, 3]),
+        }
+    )
     pq.write_table(table, path)
 
 
@@ -130,12 +135,18 @@ def read_impacts(path: Path, threat_types: list[str]) -> np.ndarray:
     """The (k, 4) impact array written by ``write_impacts``."""
     t = pq.read_table(path).to_pydict()
     index = {name: i for i, name in enumerate(threat_types)}
-    return np.column_stack([
-        np.asarray(t["replication"], dtype=float),
-        np.asarray([index.get(name, -1) for name in t["type"]], dtype=float),
-        np.asarray(t["x_m"], dtype=float),
-        np.asarray(t["y_m"], dtype=float),
-    ]) if t["replication"] else np.empty((0, 4))
+    return (
+        np.column_stack(
+            [
+                np.asarray(t["replication"], dtype=float),
+                np.asarray([index.get(name, -1) for name in t["type"]], dtype=float),
+                np.asarray(t["x_m"], dtype=float),
+                np.asarray(t["y_m"], dtype=float),
+            ]
+        )
+        if t["replication"]
+        else np.empty((0, 4))
+    )
 
 
 def write_yaml(path: Path, data: dict) -> None:

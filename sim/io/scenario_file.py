@@ -38,8 +38,12 @@ def read_raw(path: str | Path) -> dict[str, Any]:
     except YamlProblem as exc:
         raise InputError(source, exc.path, str(exc)) from None
     if not isinstance(raw, dict):
-        raise InputError(source, "", "expected a mapping of scenario keys (name, threats, "
-                         f"defense, base, ...), got {type(raw).__name__}")
+        raise InputError(
+            source,
+            "",
+            "expected a mapping of scenario keys (name, threats, "
+            f"defense, base, ...), got {type(raw).__name__}",
+        )
     return raw
 
 

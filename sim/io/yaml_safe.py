@@ -42,8 +42,9 @@ def _check(node: yaml.Node, path: str, sizes: dict[int, int]) -> int:
         for i, v in enumerate(node.value):
             size += _check(v, f"{path}{i}.", sizes)
     if size > MAX_NODES:
-        raise YamlProblem(path.rstrip("."), f"document expands to more than {MAX_NODES:,} "
-                          "nodes (an alias bomb?)")
+        raise YamlProblem(
+            path.rstrip("."), f"document expands to more than {MAX_NODES:,} nodes (an alias bomb?)"
+        )
     sizes[key] = size
     return size
 

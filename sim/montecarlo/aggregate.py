@@ -46,9 +46,17 @@ class Histogram:
         counts = np.array([self.counts[v] for v in sorted(self.counts)], dtype=np.int64)
         n = int(counts.sum())
         if n == 0:
-            return {"n": 0, "mean": None, "sd": None, "ci95": [None, None], "min": None,
-                    **{k: None for k in QUANTILES}, "max": None, "p_zero": None,
-                    "histogram": {}}
+            return {
+                "n": 0,
+                "mean": None,
+                "sd": None,
+                "ci95": [None, None],
+                "min": None,
+                **{k: None for k in QUANTILES},
+                "max": None,
+                "p_zero": None,
+                "histogram": {},
+            }
         mean = float(np.dot(values, counts) / n)
         var = float(np.dot(counts, (values - mean) ** 2) / (n - 1)) if n > 1 else 0.0
         sd = math.sqrt(var)

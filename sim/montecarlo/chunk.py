@@ -44,8 +44,11 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         rep = run_replication(task.scenario, replication_rng(task.seed, i, *task.stream))
         rows.append(rep.row)
         if i < task.keep_impacts and len(rep.impact_x):
-            impacts.append(np.column_stack([np.full(len(rep.impact_x), i), rep.impact_type,
-                                            rep.impact_x, rep.impact_y]))
+            impacts.append(
+                np.column_stack(
+                    [np.full(len(rep.impact_x), i), rep.impact_type, rep.impact_x, rep.impact_y]
+                )
+            )
     return ChunkResult(
         start=task.start,
         rows=np.asarray(rows, dtype=np.int64),

@@ -39,8 +39,13 @@ class MonteCarloResult:
 
     def summary(self) -> dict:
         """The summary.json document."""
-        return {"scenario": self.scenario, "runs": self.runs, "seed": self.seed,
-                **self.extra, "metrics": self.metrics}
+        return {
+            "scenario": self.scenario,
+            "runs": self.runs,
+            "seed": self.seed,
+            **self.extra,
+            "metrics": self.metrics,
+        }
 
 
 def ratio_column(rows: np.ndarray, names: list[str]) -> np.ndarray:
@@ -56,8 +61,9 @@ def chunk_size(runs: int, workers: int) -> int:
     return int(min(1000, max(25, runs // (workers * 8) or 1)))
 
 
-def _tasks(s: Scenario, seed: int, start: int, stop: int, size: int,
-           stream: tuple[int, ...], keep: int) -> Iterator[ChunkTask]:
+def _tasks(
+    s: Scenario, seed: int, start: int, stop: int, size: int, stream: tuple[int, ...], keep: int
+) -> Iterator[ChunkTask]:
     for a in range(start, stop, size):
         yield ChunkTask(s, seed, a, min(stop, a + size), stream, keep)
 
@@ -96,7 +102,8 @@ def run_monte_carlo(
     started = time.perf_counter()
     done = 0
     results: Iterator[ChunkResult] = ordered_map(
-        run_chunk, _tasks(s, seed, 0, runs, size, stream, keep_impacts), workers)
+        run_chunk, _tasks(s, seed, 0, runs, size, stream, keep_impacts), workers
+    )
     try:
         for res in results:
             ratios = ratio_column(res.rows, names)
@@ -108,7 +115,11 @@ def run_monte_carlo(
             done += len(res.rows)
             if progress is not None:
                 progress(len(res.rows))
-            if precision is not None and done >= 1000 and agg.half_width(precision[0]) <= precision[1]:
+            if (
+                precision is not None
+                and done >= 1000
+                and agg.half_width(precision[0]) <= precision[1]
+            ):
                 break
     finally:
         close = getattr(results, "close", None)
@@ -116,11 +127,21 @@ def run_monte_carlo(
             close()
     extra = {}
     if precision is not None:
-        extra["precision"] = {"metric": precision[0], "half_width": precision[1],
-                              "achieved": agg.half_width(precision[0]), "runs_needed": done}
+        extra["precision"] = {
+            "metric": precision[0],
+            "half_width": precision[1],
+            "achieved": agg.half_width(precision[0]),
+            "runs_needed": done,
+        }
     return MonteCarloResult(
-        scenario=s.name, runs=done, seed=seed, metrics=agg.metrics(),
+        scenario=s.name,
+        runs=done,
+        seed=seed,
+        metrics=agg.metrics(),
         impacts=np.vstack(impacts) if impacts else np.empty((0, 4)),
-        threat_types=s.threat_types, battery_names=s.battery_names,
-        elapsed_s=time.perf_counter() - started, workers=workers, extra=extra,
+        threat_types=s.threat_types,
+        battery_names=s.battery_names,
+        elapsed_s=time.perf_counter() - started,
+        workers=workers,
+        extra=extra,
     )
