@@ -109,7 +109,7 @@ def load_scenario_and_raw(
 ) -> tuple[Scenario, dict[str, Any]]:
     """Read, override (``PATH=VALUE`` strings) and validate; also return the effective data."""
     raw = read_raw(path)
-    assignments = dict(parse_assignment(a) for a in overrides)
+    assignments = dict(parse_assignment(a, f"{path}: --set") for a in overrides)
     source = str(path) if not assignments else f"{path} (with --set)"
     raw = with_overrides(raw, assignments, f"{path}: --set")
     return validate(raw, source), raw

@@ -256,13 +256,27 @@ def _check_support(dist: Dist, kind: Kind, cap: float, expected: str) -> None:
             raise ValueError(f"expected {expected}, got {got}")
         if dist.form == "normal" and dist.params[0] < 0:
             raise ValueError(f"expected {expected}, got a normal with negative mean")
-    # A sanity cap keeps one replication's size bounded; for unbounded forms the mean
-    # plus ten standard deviations is checked instead of the (infinite) maximum.
-    if math.isfinite(cap):
-        top = hi
-        if not math.isfinite(hi):
-            sd = math.sqrt(dist.params[0]) if dist.form == "poisson" else 0.0
-            top = dist.mean + 10 * sd
-        if top > cap:
-            raise ValueError(f"expected at most {cap:g} (the per-replication limit), "
-                             f"got values up to {top:g}")
+    if kind == "real" and dist.form in ("normal", "lognormal") and math.isfinite(cap):
+        if abs(dist.params[0]) > cap:
+            raise ValueError(f"expected values within {cap:g}, got {dist.params[0]:g}")
+    # A sanity cap keeps one replication's size bounded; for unbounded forms a far tail
+    # quantile (about 8 standard deviations out) is checked instead of the infinite maximum.
+    if math.isfinite(cap) and _far_tail(dist) > cap:
+        raise ValueError(f"expected at most {cap:g} (the per-replication limit), "
+                         f"got values up to {_far_tail(dist):g}")
+
+
+def _far_tail(dist: Dist) -> float:
+    """The largest value, or for unbounded forms a value a draw exceeds almost never."""
+    hi = dist.support[1]
+    if math.isfinite(hi):
+        return hi
+    p = dist.params
+    try:
+        if dist.form == "poisson":
+            return p[0] + 10 * math.sqrt(p[0]) + 10
+        if dist.form == "lognormal":
+            return p[0] * math.exp(8 * p[1])
+        return p[0] + 8 * p[1]  # normal
+    except OverflowError:
+        return math.inf

@@ -49,7 +49,9 @@ def _count(cap: int) -> Any:
 class Frozen(BaseModel):
     """Base of every parameter block: immutable, and unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, arbitrary_types_allowed=True, allow_inf_nan=False
+    )
 
 
 def _identifiers(mapping: dict[str, Any], what: str) -> dict[str, Any]:
