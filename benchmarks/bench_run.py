@@ -1,0 +1,131 @@
+"""Benchmark: replications per second, events per replication, peak memory, time shares.
+
+Runs the reference scenario (benchmarks/perf-reference.yaml, a copy of the project's
+shared performance reference) and prints a table:
+
+- replications/s of the whole ``adsim run`` command (process start, loading, workers,
+  Parquet records, summary; figures off) with 1 worker and with all cores;
+- the same for the in-process Monte Carlo loop alone;
+- SimPy events processed per replication;
+- peak resident memory of the ``adsim run`` processes;
+- where one worker's time goes: salvo draws, engine (SimPy), effects, records, aggregation.
+
+Usage: python benchmarks/bench_run.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sim import load_scenario, replication_rng, run_monte_carlo, run_replication
+from sim.montecarlo.executors import default_workers
+
+HERE = Path(__file__).parent
+SCENARIO = HERE / "perf-reference.yaml"
+
+
+def command_rate(runs: int, workers: int) -> tuple[float, float]:
+    """Replications/s of a whole ``adsim run`` and its peak RSS in MiB (children included)."""
+    with tempfile.TemporaryDirectory() as out:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sim",
+                "run",
+                str(SCENARIO),
+                "--runs",
+                str(runs),
+                "--workers",
+                str(workers),
+                "--no-figures",
+                "--json",
+                "--out",
+                out,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        elapsed = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return runs / elapsed, max(peak, before) / 1024
+
+
+def loop_rate(runs: int, workers: int) -> float:
+    """Replications/s of ``run_monte_carlo`` alone (no process start, no records)."""
+    s = load_scenario(SCENARIO)
+    result = run_monte_carlo(s, runs=runs, seed=1, workers=workers)
+    return runs / result.elapsed_s
+
+
+def events_per_replication(n: int = 2000) -> float:
+    """Mean SimPy events processed per replication."""
+    s = load_scenario(SCENARIO)
+    total = sum(
+        run_replication(s, replication_rng(1, i), count_events=True).events for i in range(n)
+    )
+    return total / n
+
+
+def time_shares(runs: int) -> dict[str, float]:
+    """Share of one worker's time per phase, from a cProfile of the Monte Carlo loop."""
+    s = load_scenario(SCENARIO)
+    profile = cProfile.Profile()
+    profile.enable()
+    run_monte_carlo(s, runs=runs, seed=1, workers=1)
+    profile.disable()
+    stats = pstats.Stats(profile)
+    cumulative = {f"{Path(k[0]).name}:{k[2]}": v[3] for k, v in stats.stats.items()}
+    total = cumulative.get("run.py:run_monte_carlo", sum(v[2] for v in stats.stats.values()))
+    phases = {
+        "salvo draws": "threats.py:draw_salvo",
+        "engine (SimPy)": "core.py:run",
+        "batteries setup": "battery.py:__init__",
+        "effects": "effects.py:casualties",
+        "records": "record.py:metric_row",
+        "aggregation": "aggregate.py:add",
+        "seeding": "seeding.py:replication_rng",
+    }
+    return {name: cumulative.get(key, 0.0) / total for name, key in phases.items()}
+
+
+def main() -> None:
+    """Print the benchmark table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=40_000)
+    args = parser.parse_args()
+    cores = default_workers()
+    print(
+        f"scenario: {SCENARIO.name}; machine: {os.cpu_count()} cores "
+        f"({cores} usable); python {sys.version.split()[0]}"
+    )
+    print(f"{'measure':<46}{'value':>14}")
+    for workers in sorted({1, cores}):
+        rate, peak = command_rate(args.runs, workers)
+        print(f"{f'adsim run, {workers} worker(s), {args.runs:,} runs: reps/s':<46}{rate:>14,.0f}")
+        print(f"{f'  peak RSS of the command (MiB)':<46}{peak:>14,.0f}")
+    for workers in sorted({1, cores}):
+        rate = loop_rate(args.runs, workers)
+        print(f"{f'Monte Carlo loop only, {workers} worker(s): reps/s':<46}{rate:>14,.0f}")
+    print(f"{'SimPy events per replication':<46}{events_per_replication():>14.1f}")
+    print("time share of one worker (cProfile, inflates Python-heavy parts):")
+    for name, share in time_shares(min(args.runs, 5000)).items():
+        print(f"  {name:<44}{share:>14.1%}")
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()
