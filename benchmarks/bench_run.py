@@ -116,7 +116,7 @@ def main() -> None:
     for workers in sorted({1, cores}):
         rate, peak = command_rate(args.runs, workers)
         print(f"{f'adsim run, {workers} worker(s), {args.runs:,} runs: reps/s':<46}{rate:>14,.0f}")
-        print(f"{f'  peak RSS of the command (MiB)':<46}{peak:>14,.0f}")
+        print(f"{'  peak RSS of the command (MiB)':<46}{peak:>14,.0f}")
     for workers in sorted({1, cores}):
         rate = loop_rate(args.runs, workers)
         print(f"{f'Monte Carlo loop only, {workers} worker(s): reps/s':<46}{rate:>14,.0f}")
