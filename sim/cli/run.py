@@ -45,6 +45,13 @@ OutOpt = Annotated[
     Path | None, typer.Option("--out", help="Output folder (default results/<name>/).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only the result JSON.")]
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Run on a Dask scheduler: its address (tcp://host:8786) or 'local' "
+        "for a LocalCluster (needs adsim[cluster]). Same results as local runs."
+    ),
+]
 
 
 def _check_counts(runs: int | None, seed: int | None, workers: int | None) -> None:
@@ -118,6 +125,7 @@ def run(
         ),
     ] = None,
     figures: Annotated[bool, typer.Option(help="Draw the figures.")] = True,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Run many replications; print distributions; write summary.json, records and figures."""
     _check_counts(runs, seed, workers)
@@ -138,6 +146,7 @@ def run(
                     sink=writer,
                     progress=advance,
                     precision=target,
+                    cluster=cluster,
                 )
         except KeyboardInterrupt:
             writer.close()

@@ -81,6 +81,7 @@ def run_monte_carlo(
     stream: tuple[int, ...] = (),
     keep_impacts: int = KEEP_IMPACTS,
     precision: tuple[str, float] | None = None,
+    cluster: str | None = None,
 ) -> MonteCarloResult:
     """Run ``runs`` replications (default: the scenario's) and summarise them.
 
@@ -88,7 +89,8 @@ def run_monte_carlo(
     is called with the number of replications just finished. With ``precision =
     (metric, h)``, replications stop once the 95% CI half-width of the metric's mean is at
     most h (checked after each chunk, in order, so the stopping point does not depend on the
-    workers), or at ``runs``.
+    workers), or at ``runs``. ``cluster`` sends the chunks to a Dask scheduler (an address,
+    or ``"local"``) instead of local processes; the results are the same.
     """
     runs = s.runs if runs is None else runs
     seed = s.seed if seed is None else seed
@@ -102,7 +104,7 @@ def run_monte_carlo(
     started = time.perf_counter()
     done = 0
     results: Iterator[ChunkResult] = ordered_map(
-        run_chunk, _tasks(s, seed, 0, runs, size, stream, keep_impacts), workers
+        run_chunk, _tasks(s, seed, 0, runs, size, stream, keep_impacts), workers, cluster
     )
     try:
         for res in results:

@@ -1,0 +1,49 @@
+"""The Dask backend gives exactly the numbers of the local process pool."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim import InputError, load_scenario, run_monte_carlo
+
+pytest.importorskip("dask.distributed", reason="the cluster extra is not installed")
+
+VALID = Path(__file__).parent / "scenarios" / "valid-small.yaml"
+
+
+def test_local_cluster_equals_process_pool() -> None:
+    s = load_scenario(VALID)
+    local = run_monte_carlo(s, runs=600, seed=11, workers=2)
+    dask = run_monte_carlo(s, runs=600, seed=11, workers=2, cluster="local")
+    assert dask.metrics == local.metrics
+    assert (dask.impacts == local.impacts).all()
+
+
+def test_unreachable_scheduler_is_bad_input() -> None:
+    s = load_scenario(VALID)
+    with pytest.raises(InputError) as info:
+        run_monte_carlo(s, runs=10, workers=1, cluster="tcp://127.0.0.1:1")
+    assert "cannot reach" in str(info.value)
+
+
+def _dies_once(task: tuple[str, int]) -> int:
+    """Square a number, but kill the worker the first time task 3 runs."""
+    import os
+
+    marker, x = task
+    if x == 3 and not Path(marker).exists():
+        Path(marker).write_text("died once")
+        os._exit(1)
+    return x * x
+
+
+def test_lost_worker_is_retried_without_changing_results(tmp_path: Path) -> None:
+    from sim.montecarlo.executors import ordered_map
+
+    marker = str(tmp_path / "marker")
+    tasks = [(marker, x) for x in range(8)]
+    results = list(ordered_map(_dies_once, tasks, workers=2, cluster="local"))
+    assert Path(marker).exists()
+    assert results == [x * x for x in range(8)]
