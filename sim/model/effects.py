@@ -8,12 +8,13 @@ wounded if u < max(p_killed, p_wounded), else tbi if u < max of all three); a pe
 the most severe outcome over all impacts.
 
 People are uniform in their zone's rectangle and independent, so only those who can be
-reached matter. Each zone is cut into equal cells; the cells within reach of an impact are
-kept, the number of people in them is drawn as Binomial(N, kept area / zone area), and only
-those people are placed (uniformly in the kept cells), given a shelter time and a compliance
-draw, and scored. This has exactly the distribution of placing everyone, at a cost that grows
-with the people near impacts, not with the base's population. The Carleton function is cut
-where it falls below 1e-6 (r > 3.72 R).
+reached matter. Each zone is cut into equal cells and the cells that meet the square around
+some impact's reach are kept; the number of people in them is drawn as
+Binomial(N, kept area / zone area) and only those people are placed (uniformly over the kept
+cells), given a shelter time and a compliance draw, and scored against the impacts that
+reach them. This has exactly the distribution of placing everyone, at a cost that grows with
+the people near impacts, not with the base's population. The Carleton function is cut where
+it falls below 1e-6 (r > 3.72 R).
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ MAX_CELLS_PER_AXIS = 128
 
 
 def damage_probability(r2: np.ndarray, radius: np.ndarray | float, function: str) -> np.ndarray:
-    """p_c at squared distances ``r2`` for effect radius ``radius`` (broadcast together)."""
+    """p_c at squared distances ``r2`` from impacts of effect radius ``radius`` (broadcast)."""
     radius2 = np.square(radius)
-    positive = radius2 > 0
     if function == "cookie-cutter":
-        return ((r2 <= radius2) & positive).astype(float)
-    return np.where(positive, np.exp(-r2 / np.where(positive, radius2, 1.0)), 0.0)
+        return ((r2 <= radius2) & (radius2 > 0)).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(radius2 > 0, np.exp(-r2 / radius2), 0.0)
 
 
 def casualties(
@@ -56,9 +57,14 @@ def casualties(
         return (0, 0, 0)
     function = s.damage_function
     cut = 1.0 if function == "cookie-cutter" else CARLETON_CUTOFF
-    reach = radii.max(axis=1) * cut
+    impacts = [
+        (xi, yi, ti, max(r) * cut, r)
+        for xi, yi, ti, r in zip(x.tolist(), y.tolist(), t.tolist(), radii.tolist(), strict=True)
+    ]
     prot = s.base.protection
-    protection = np.array([prot.killed.draw(rng), prot.wounded.draw(rng), prot.tbi.draw(rng)])
+    unprotected = (
+        1.0 - np.array([prot.killed.draw(rng), prot.wounded.draw(rng), prot.tbi.draw(rng)])[:, None]
+    )
     warning = s.base.warning
     shelters = warning is not None and math.isfinite(alarm)
     compliance = warning.compliance.draw(rng) if shelters else 0.0
@@ -67,37 +73,79 @@ def casualties(
         people = int(zone.personnel.draw(rng))
         (cx, cy), (w, h) = zone.center_m, zone.size_m
         x0, y0 = cx - w / 2, cy - h / 2
-        near = ((x + reach >= x0) & (x - reach <= x0 + w)
-                & (y + reach >= y0) & (y - reach <= y0 + h) & (reach > 0))
-        if people == 0 or not near.any():
+        near = [
+            imp
+            for imp in impacts
+            if imp[3] > 0
+            and x0 - imp[3] <= imp[0] <= x0 + w + imp[3]
+            and y0 - imp[3] <= imp[1] <= y0 + h + imp[3]
+        ]
+        if people == 0 or not near:
             continue
-        xi, yi, ti, ri, reach_i = x[near], y[near], t[near], radii[near], reach[near]
-        # Cells about half the shortest reach wide keep the kept area close to the disks.
-        cell = max(reach_i.min() / 2, max(w, h) / MAX_CELLS_PER_AXIS)
-        nx, ny = max(1, math.ceil(w / cell)), max(1, math.ceil(h / cell))
-        cw, ch = w / nx, h / ny
-        gx = x0 + (np.arange(nx) + 0.5) * cw
-        gy = y0 + (np.arange(ny) + 0.5) * ch
-        dx = np.maximum(np.abs(gx[None, :] - xi[:, None]) - cw / 2, 0.0)
-        dy = np.maximum(np.abs(gy[None, :] - yi[:, None]) - ch / 2, 0.0)
-        within = (dx[:, :, None] ** 2 + dy[:, None, :] ** 2 <= reach_i[:, None, None] ** 2)
-        cells = np.flatnonzero(within.any(axis=0))
-        m = int(rng.binomial(people, len(cells) / (nx * ny)))
+        px, py = _people_within_reach(rng, people, x0, y0, w, h, near)
+        m = len(px)
         if m == 0:
             continue
-        c = cells[rng.integers(0, len(cells), m)]
-        px = x0 + (c // ny + rng.random(m)) * cw
-        py = y0 + (c % ny + rng.random(m)) * ch
-        r2 = (px[:, None] - xi[None, :]) ** 2 + (py[:, None] - yi[None, :]) ** 2
-        p = damage_probability(r2[:, :, None], ri[None, :, :], function)  # (m, impacts, 3)
         if shelters:
             complies = rng.random(m) < compliance
             in_time = alarm + warning.shelter_time_s.sample(rng, m)
-            sheltered = complies[:, None] & (in_time[:, None] <= ti[None, :])
-            p *= 1.0 - protection[None, None, :] * sheltered[:, :, None]
-        u = rng.random(r2.shape)
-        p_wounded = np.maximum(p[..., 0], p[..., 1])
-        p_any = np.maximum(p_wounded, p[..., 2])
-        severity = np.where(u < p[..., 0], 3, np.where(u < p_wounded, 2, np.where(u < p_any, 1, 0)))
-        totals += np.bincount(severity.max(axis=1), minlength=4)
+        worst = np.zeros(m, dtype=np.int8)
+        for xi, yi, ti, reach, r in near:
+            # only the people within reach of this impact can be hurt by it
+            dx = px - xi
+            dy = py - yi
+            d2 = dx * dx + dy * dy
+            idx = np.flatnonzero(d2 <= reach * reach)
+            if len(idx) == 0:
+                continue
+            p = damage_probability(d2[idx][None, :], np.array(r)[:, None], function)  # (3, n)
+            if shelters:
+                sheltered = complies[idx] & (in_time[idx] <= ti)
+                p *= np.where(sheltered[None, :], unprotected, 1.0)
+            # Thresholds p_killed <= max(p_killed, p_wounded) <= max(all three): the number
+            # of them above u is the severity (3 killed, 2 wounded, 1 tbi, 0 unhurt).
+            np.maximum(p[0], p[1], out=p[1])
+            np.maximum(p[1], p[2], out=p[2])
+            severity = (rng.random(len(idx)) < p).sum(axis=0, dtype=np.int8)
+            worst[idx] = np.maximum(worst[idx], severity)
+        totals += np.bincount(worst, minlength=4)
     return (int(totals[3]), int(totals[2]), int(totals[1]))
+
+
+def _people_within_reach(
+    rng: np.random.Generator,
+    people: int,
+    x0: float,
+    y0: float,
+    w: float,
+    h: float,
+    impacts: list[tuple],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the zone's people who stand in cells near an impact.
+
+    The zone [x0, x0 + w] x [y0, y0 + h] is cut into equal cells; a cell is kept when it meets
+    the square around some impact's reach. Each person is in the kept cells with probability
+    kept area / zone area, independently, and then uniform over them.
+    """
+    shortest = min(imp[3] for imp in impacts)
+    cell = max(shortest / 2, max(w, h) / MAX_CELLS_PER_AXIS)
+    nx, ny = max(1, math.ceil(w / cell)), max(1, math.ceil(h / cell))
+    cw, ch = w / nx, h / ny
+    kept = np.zeros((nx, ny), dtype=bool)
+    for xi, yi, _, reach, _ in impacts:
+        i0, i1 = max(0, int((xi - reach - x0) // cw)), min(nx - 1, int((xi + reach - x0) // cw))
+        j0, j1 = max(0, int((yi - reach - y0) // ch)), min(ny - 1, int((yi + reach - y0) // ch))
+        kept[i0 : i1 + 1, j0 : j1 + 1] = True
+    cells = kept.ravel().nonzero()[0]
+    k = len(cells)
+    m = int(rng.binomial(people, k / (nx * ny)))
+    if m == 0:
+        return np.empty(0), np.empty(0)
+    # One uniform on [0, k) picks the cell (integer part) and the x offset in it (fraction).
+    u = rng.random((2, m))
+    v = u[0] * k
+    which = v.astype(np.intp)
+    col, row = np.divmod(cells, ny)
+    px = x0 + (col[which] + (v - which)) * cw
+    py = y0 + (row[which] + u[1]) * ch
+    return px, py
