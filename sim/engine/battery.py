@@ -64,9 +64,9 @@ class Battery:
         self.pk_by_type = [pk.get(t) for t in type_names]
         # Per-engagement times and kill draws, made in bulk: row = threat, column = engagement.
         n = salvo.size * self.engagements
-        self.reaction = params.reaction_s.sample(rng, n).tolist()
-        self.flyout = params.flyout_s.sample(rng, n).tolist()
-        self.assess = params.assess_s.sample(rng, n).tolist()
+        self.reaction = params.reaction_s.sample_list(rng, n)
+        self.flyout = params.flyout_s.sample_list(rng, n)
+        self.assess = params.assess_s.sample_list(rng, n)
         self.kill_u = rng.random(n).tolist()
         self.queue: list[list[Any]] = []
         self.seq = 0
@@ -128,7 +128,9 @@ class Battery:
         if self.free > 0 and not self.queue:
             self.free -= 1
         else:
-            granted = yield self._wait_for_channel(impact, latest - self.reaction[k] - self.flyout[k])
+            granted = yield self._wait_for_channel(
+                impact, latest - self.reaction[k] - self.flyout[k]
+            )
             if not granted:
                 if log is not None:
                     log.append((env.now, "gave up", i, "", self.name, "no channel in time"))
@@ -163,4 +165,3 @@ class Battery:
             yield env.timeout(self.assess[j])
         self._release()
         return False
-

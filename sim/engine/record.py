@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from sim.model.scenario import Scenario
 
-BASE_METRICS = ("fired", "detected", "engaged", "intercepted", "leaked", "interceptors",
-                "killed", "wounded", "tbi", "casualties")
+BASE_METRICS = (
+    "fired",
+    "detected",
+    "engaged",
+    "intercepted",
+    "leaked",
+    "interceptors",
+    "killed",
+    "wounded",
+    "tbi",
+    "casualties",
+)
 PER_TYPE = ("fired", "detected", "engaged", "intercepted", "leaked")
 PER_BATTERY = ("engaged", "intercepted", "interceptors")
 RATIO = "intercepted_fraction"
@@ -30,47 +38,58 @@ def metric_names(s: Scenario) -> list[str]:
 
 @dataclass
 class Tally:
-    """Counters filled while the event loop runs."""
+    """Counters filled while the event loop runs (plain lists: a salvo is small)."""
 
     n_threats: int
     n_batteries: int
-    killed_by: np.ndarray = field(init=False)  # battery index, or -1
-    engaged: list[set[int]] = field(init=False)
-    interceptors: list[int] = field(init=False)
+    killed_by: list[int] = field(init=False)  # battery index, or -1
+    engaged: list[set[int]] = field(init=False)  # per battery: threats it fired at
+    interceptors: list[int] = field(init=False)  # per battery
 
     def __post_init__(self) -> None:
-        self.killed_by = np.full(self.n_threats, -1)
+        self.killed_by = [-1] * self.n_threats
         self.engaged = [set() for _ in range(self.n_batteries)]
         self.interceptors = [0] * self.n_batteries
 
 
 def metric_row(
     tally: Tally,
-    type_index: np.ndarray,
-    detected: np.ndarray,
+    type_index: list[int],
+    detected: list[bool],
     n_types: int,
     casualties: tuple[int, int, int],
 ) -> list[int]:
     """One replication's integer metrics, in the order of ``metric_names``."""
-    nb = tally.n_batteries
-    killed = tally.killed_by >= 0
-    engaged_any = np.zeros(tally.n_threats, dtype=bool)
-    for ids in tally.engaged:
-        if ids:
-            engaged_any[list(ids)] = True
-    fired_t = np.bincount(type_index, minlength=n_types)
-    detected_t = np.bincount(type_index[detected], minlength=n_types)
-    engaged_t = np.bincount(type_index[engaged_any], minlength=n_types)
-    intercepted_t = np.bincount(type_index[killed], minlength=n_types)
-    leaked_t = fired_t - intercepted_t
-    per_battery_kills = np.bincount(tally.killed_by[killed], minlength=nb) if nb else []
+    fired = [0] * n_types
+    seen = [0] * n_types
+    engaged = [0] * n_types
+    intercepted = [0] * n_types
+    kills = [0] * tally.n_batteries
+    engaged_any = set().union(*tally.engaged)
+    for i, t in enumerate(type_index):
+        fired[t] += 1
+        seen[t] += detected[i]
+        engaged[t] += i in engaged_any
+        b = tally.killed_by[i]
+        if b >= 0:
+            intercepted[t] += 1
+            kills[b] += 1
+    leaked = [f - k for f, k in zip(fired, intercepted, strict=True)]
     k, w, t = casualties
-    row = [int(fired_t.sum()), int(detected_t.sum()), int(engaged_t.sum()),
-           int(intercepted_t.sum()), int(leaked_t.sum()), sum(tally.interceptors),
-           k, w, t, k + w + t]
-    for arr in (fired_t, detected_t, engaged_t, intercepted_t, leaked_t):
-        row += arr.tolist()
+    row = [
+        sum(fired),
+        sum(seen),
+        sum(engaged),
+        sum(intercepted),
+        sum(leaked),
+        sum(tally.interceptors),
+        k,
+        w,
+        t,
+        k + w + t,
+    ]
+    row += fired + seen + engaged + intercepted + leaked
     row += [len(ids) for ids in tally.engaged]
-    row += [int(x) for x in per_battery_kills]
+    row += kills
     row += tally.interceptors
     return row

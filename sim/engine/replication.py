@@ -37,16 +37,38 @@ class Replication:
 
 
 def _threat(
-    env: simpy.Environment, i: int, type_index: int, known: float, impact: float,
-    batteries: list[Battery], log: list[tuple] | None,
+    env: simpy.Environment,
+    i: int,
+    type_index: int,
+    impact: float,
+    batteries: list[Battery],
+    log: list[tuple] | None,
 ) -> Generator[simpy.Event, object, None]:
-    yield env.timeout(known)
+    """The story of a detected threat, from the moment it becomes known."""
     if log is not None:
         log.append((env.now, "detect", i, "", "", ""))
     for battery in batteries:
         killed = yield from battery.engage(i, type_index, impact)
         if killed:
             return
+
+
+def _start(env: simpy.Environment, story: Generator[simpy.Event, object, None], at: float) -> None:
+    """Run a story on SimPy's event loop from time ``at``.
+
+    A lean stand-in for ``env.process``: it resumes the generator whenever the event it
+    yielded is processed. Nothing in this model waits for a threat's story to end, so the
+    bookkeeping of a full SimPy ``Process`` (itself an event, interrupts, an initial event)
+    is not needed; this halves the cost of each resumption.
+    """
+
+    def resume(event: simpy.Event) -> None:
+        try:  # noqa: SIM105 - a bare try is cheaper than contextlib.suppress here
+            story.send(event.value).callbacks.append(resume)
+        except StopIteration:
+            pass
+
+    env.timeout(at).callbacks.append(resume)
 
 
 class _CountingEnvironment(simpy.Environment):
@@ -81,26 +103,30 @@ def run_replication(
     for i in range(salvo.size):
         layers = by_type[type_index[i]]
         if layers and detect_time[i] < impact_time[i]:
-            env.process(_threat(env, i, type_index[i], detect_time[i], impact_time[i],
-                                layers, log))
+            story = _threat(env, i, type_index[i], impact_time[i], layers, log)
+            _start(env, story, detect_time[i])
     env.run()
 
     detected = np.isfinite(salvo.detect_time)
     alarm = float(salvo.detect_time.min()) if salvo.size else np.inf
-    leaked = tally.killed_by < 0
+    leaked = np.array(tally.killed_by) < 0
     lx, ly = salvo.impact_x[leaked], salvo.impact_y[leaked]
     lt = salvo.impact_time[leaked]
     ltype = salvo.type_index[leaked]
     hurt = casualties(s, rng, lx, ly, lt, salvo.radii[ltype], alarm)
-    row = metric_row(tally, salvo.type_index, detected, len(types), hurt)
+    row = metric_row(tally, type_index, detected.tolist(), len(types), hurt)
     if log is not None:
         _log_salvo(log, salvo, types, detected, leaked, alarm)
     return Replication(row, lx, ly, ltype, env.processed if count_events else 0, log)
 
 
 def _log_salvo(
-    log: list[tuple], salvo: Salvo, types: list[str], detected: np.ndarray,
-    leaked: np.ndarray, alarm: float,
+    log: list[tuple],
+    salvo: Salvo,
+    types: list[str],
+    detected: np.ndarray,
+    leaked: np.ndarray,
+    alarm: float,
 ) -> None:
     """Add launches, undetected threats and impacts to a trace, then sort it by time."""
     names = {i: types[t] for i, t in enumerate(salvo.type_index.tolist())}
@@ -109,8 +135,16 @@ def _log_salvo(
         if not detected[i]:
             log.append((float(salvo.launch[i]), "undetected", i, "", "", "never seen"))
         if leaked[i]:
-            log.append((float(salvo.impact_time[i]), "impact", i, "", "",
-                        f"at ({salvo.impact_x[i]:.0f}, {salvo.impact_y[i]:.0f}) m"))
+            log.append(
+                (
+                    float(salvo.impact_time[i]),
+                    "impact",
+                    i,
+                    "",
+                    "",
+                    f"at ({salvo.impact_x[i]:.0f}, {salvo.impact_y[i]:.0f}) m",
+                )
+            )
     if np.isfinite(alarm):
         log.append((alarm, "alarm", -1, "", "", "first detection"))
     for k, (time, kind, i, _, battery, detail) in enumerate(log):

@@ -66,10 +66,31 @@ class Dist:
         return out
 
     def draw(self, rng: np.random.Generator) -> float | int:
-        """Draw one value (a Python scalar)."""
-        if self.form == "constant":
-            return self.params[0]
+        """Draw one value (a Python scalar); the same value ``sample(rng, 1)[0]`` gives."""
+        f = self.form
+        p = self.params
+        if f == "constant":
+            return p[0]
+        if f == "uniform":
+            return rng.uniform(p[0], p[1])
+        if f == "uniform_int":
+            return int(rng.integers(p[0], p[1], endpoint=True))
+        if f == "poisson":
+            return int(rng.poisson(p[0]))
         return self.sample(rng, 1)[0].item()
+
+    def sample_list(self, rng: np.random.Generator, size: int) -> list:
+        """``sample`` as a Python list (cheap for constants)."""
+        if self.form == "constant":
+            return [self.params[0]] * size
+        return self.sample(rng, size).tolist()
+
+    def fill(self, rng: np.random.Generator, out: np.ndarray) -> None:
+        """Write ``len(out)`` independent draws into ``out``."""
+        if self.form == "constant":
+            out[:] = self.params[0]
+        else:
+            out[:] = self.sample(rng, len(out))
 
     @property
     def is_constant(self) -> bool:
@@ -141,8 +162,10 @@ def _is_number(x: object) -> bool:
 
 
 def _is_int(x: object) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool) or (
-        isinstance(x, float) and math.isfinite(x) and x.is_integer()
+    return (
+        isinstance(x, int)
+        and not isinstance(x, bool)
+        or (isinstance(x, float) and math.isfinite(x) and x.is_integer())
     )
 
 
@@ -173,8 +196,10 @@ def parse_dist(raw: object, kind: Kind = "real", cap: float = math.inf) -> Dist:
         dist = constant(raw, kind)
     elif isinstance(raw, dict):
         if len(raw) != 1:
-            raise ValueError(f"expected {expected}: a distribution is a mapping with one key "
-                             f"({', '.join(FORMS)}), got keys {sorted(map(str, raw))}")
+            raise ValueError(
+                f"expected {expected}: a distribution is a mapping with one key "
+                f"({', '.join(FORMS)}), got keys {sorted(map(str, raw))}"
+            )
         ((form, args),) = raw.items()
         dist = _parse_form(str(form), args, kind)
     else:
@@ -187,8 +212,9 @@ def _parse_form(form: str, args: object, kind: Kind) -> Dist:
     if form not in FORMS:
         raise ValueError(f"unknown distribution {form!r}; expected one of: {', '.join(FORMS)}")
     if kind == "count" and form not in COUNT_FORMS:
-        raise ValueError(f"a count takes an integer distribution ({', '.join(COUNT_FORMS)}), "
-                         f"not {form!r}")
+        raise ValueError(
+            f"a count takes an integer distribution ({', '.join(COUNT_FORMS)}), not {form!r}"
+        )
     if form in ("uniform", "uniform_int"):
         a, b = _numbers(form, args, 2)
         if form == "uniform_int" and not (_is_int(a) and _is_int(b)):
@@ -211,8 +237,9 @@ def _parse_form(form: str, args: object, kind: Kind) -> Dist:
     if form == "triangular":
         lo, mode, hi = _numbers(form, args, 3)
         if not lo <= mode <= hi:
-            raise ValueError(f"triangular takes [low, mode, high] with low <= mode <= high, "
-                             f"got {args!r}")
+            raise ValueError(
+                f"triangular takes [low, mode, high] with low <= mode <= high, got {args!r}"
+            )
         return Dist(form, (lo, mode, hi), kind)
     if form == "beta":
         a, b = _numbers(form, args, 2)
@@ -229,10 +256,16 @@ def _parse_form(form: str, args: object, kind: Kind) -> Dist:
     values, weights = args["values"], args["weights"]
     if not isinstance(values, list) or not values or not all(_is_number(v) for v in values):
         raise ValueError(f"choice values must be a non-empty list of numbers, got {values!r}")
-    if (not isinstance(weights, list) or len(weights) != len(values)
-            or not all(_is_number(w) and w >= 0 for w in weights) or sum(weights) <= 0):
-        raise ValueError("choice weights must be non-negative numbers, one per value, "
-                         f"not all zero; got {weights!r}")
+    if (
+        not isinstance(weights, list)
+        or len(weights) != len(values)
+        or not all(_is_number(w) and w >= 0 for w in weights)
+        or sum(weights) <= 0
+    ):
+        raise ValueError(
+            "choice weights must be non-negative numbers, one per value, "
+            f"not all zero; got {weights!r}"
+        )
     if kind == "count":
         if not all(_is_int(v) for v in values):
             raise ValueError(f"a count's choice values must be integers, got {values!r}")
@@ -245,8 +278,10 @@ def _check_support(dist: Dist, kind: Kind, cap: float, expected: str) -> None:
     lo, hi = dist.support
     if kind == "probability":
         if dist.form in ("normal", "lognormal", "poisson"):
-            raise ValueError(f"expected {expected}; {dist.form} is unbounded "
-                             "(use uniform, triangular, beta or choice)")
+            raise ValueError(
+                f"expected {expected}; {dist.form} is unbounded "
+                "(use uniform, triangular, beta or choice)"
+            )
         if lo < 0 or hi > 1:
             got = f"{lo:g}" if lo == hi else f"values in [{lo:g}, {hi:g}]"
             raise ValueError(f"expected {expected}, got {got}")
@@ -256,14 +291,16 @@ def _check_support(dist: Dist, kind: Kind, cap: float, expected: str) -> None:
             raise ValueError(f"expected {expected}, got {got}")
         if dist.form == "normal" and dist.params[0] < 0:
             raise ValueError(f"expected {expected}, got a normal with negative mean")
-    if kind == "real" and dist.form in ("normal", "lognormal") and math.isfinite(cap):
-        if abs(dist.params[0]) > cap:
-            raise ValueError(f"expected values within {cap:g}, got {dist.params[0]:g}")
+    real_unbounded = kind == "real" and dist.form in ("normal", "lognormal")
+    if real_unbounded and math.isfinite(cap) and abs(dist.params[0]) > cap:
+        raise ValueError(f"expected values within {cap:g}, got {dist.params[0]:g}")
     # A sanity cap keeps one replication's size bounded; for unbounded forms a far tail
     # quantile (about 8 standard deviations out) is checked instead of the infinite maximum.
     if math.isfinite(cap) and _far_tail(dist) > cap:
-        raise ValueError(f"expected at most {cap:g} (the per-replication limit), "
-                         f"got values up to {_far_tail(dist):g}")
+        raise ValueError(
+            f"expected at most {cap:g} (the per-replication limit), "
+            f"got values up to {_far_tail(dist):g}"
+        )
 
 
 def _far_tail(dist: Dist) -> float:

@@ -57,8 +57,10 @@ class Frozen(BaseModel):
 def _identifiers(mapping: dict[str, Any], what: str) -> dict[str, Any]:
     for key in mapping:
         if not IDENTIFIER.match(str(key)):
-            raise ValueError(f"{what} name {key!r} is not an identifier "
-                             "(letters, digits, '_' and '-', not starting with a digit)")
+            raise ValueError(
+                f"{what} name {key!r} is not an identifier "
+                "(letters, digits, '_' and '-', not starting with a digit)"
+            )
     return mapping
 
 
@@ -123,8 +125,7 @@ class Doctrine(Frozen):
     def _bounded(self) -> Doctrine:
         """Bound the shots a single threat can draw."""
         if self.shots * self.engagements > LIMITS["shots_x_engagements"]:
-            raise ValueError(f"shots x engagements must be at most "
-                             f"{LIMITS['shots_x_engagements']}")
+            raise ValueError(f"shots x engagements must be at most {LIMITS['shots_x_engagements']}")
         return self
 
 
@@ -140,13 +141,17 @@ def _doctrine(raw: Any) -> Doctrine:
         return raw
     if isinstance(raw, str):
         if raw not in NAMED_DOCTRINES:
-            raise ValueError(f"unknown doctrine {raw!r}; expected one of: "
-                             f"{', '.join(NAMED_DOCTRINES)} or {{shots: n, engagements: m}}")
+            raise ValueError(
+                f"unknown doctrine {raw!r}; expected one of: "
+                f"{', '.join(NAMED_DOCTRINES)} or {{shots: n, engagements: m}}"
+            )
         return NAMED_DOCTRINES[raw]
     if isinstance(raw, dict):
         return Doctrine.model_validate(raw)
-    raise ValueError(f"expected a doctrine name ({', '.join(NAMED_DOCTRINES)}) "
-                     f"or {{shots: n, engagements: m}}, got {raw!r}")
+    raise ValueError(
+        f"expected a doctrine name ({', '.join(NAMED_DOCTRINES)}) "
+        f"or {{shots: n, engagements: m}}, got {raw!r}"
+    )
 
 
 class Reload(Frozen):
@@ -287,18 +292,28 @@ def cross_reference_errors(s: Scenario) -> list[tuple[str, str]]:
     zones = set(s.base.zones)
     for name, group in s.threats.items():
         if group.aim.zone is not None and group.aim.zone not in zones:
-            errors.append((f"threats.{name}.aim.zone",
-                           f"zone {group.aim.zone!r} is not in base.zones "
-                           f"(zones: {', '.join(sorted(zones)) or 'none'})"))
+            errors.append(
+                (
+                    f"threats.{name}.aim.zone",
+                    f"zone {group.aim.zone!r} is not in base.zones "
+                    f"(zones: {', '.join(sorted(zones)) or 'none'})",
+                )
+            )
     for t in s.defense.detection:
         if t not in types:
-            errors.append((f"defense.detection.{t}",
-                           f"threat type {t!r} is not in threats "
-                           f"(types: {', '.join(s.threats)})"))
+            errors.append(
+                (
+                    f"defense.detection.{t}",
+                    f"threat type {t!r} is not in threats (types: {', '.join(s.threats)})",
+                )
+            )
     for b, battery in s.defense.batteries.items():
         for t in battery.pk:
             if t not in types:
-                errors.append((f"defense.batteries.{b}.pk.{t}",
-                               f"threat type {t!r} is not in threats "
-                               f"(types: {', '.join(s.threats)})"))
+                errors.append(
+                    (
+                        f"defense.batteries.{b}.pk.{t}",
+                        f"threat type {t!r} is not in threats (types: {', '.join(s.threats)})",
+                    )
+                )
     return errors

@@ -59,16 +59,16 @@ def draw_salvo(s: Scenario, rng: np.random.Generator) -> Salvo:
         k = counts[t]
         sl = slice(start, start + k)
         start += k
-        launch[sl] = group.launch_s.sample(rng, k)
-        flight[sl] = group.flight_time_s.sample(rng, k)
+        group.launch_s.fill(rng, launch[sl])
+        group.flight_time_s.fill(rng, flight[sl])
         if group.aim.zone is not None:
             zone = s.base.zones[group.aim.zone]
             (cx, cy), (w, h) = zone.center_m, zone.size_m
             aim_x[sl] = cx + w * (rng.random(k) - 0.5)
             aim_y[sl] = cy + h * (rng.random(k) - 0.5)
         else:
-            aim_x[sl] = group.aim.x_m.sample(rng, k)
-            aim_y[sl] = group.aim.y_m.sample(rng, k)
+            group.aim.x_m.fill(rng, aim_x[sl])
+            group.aim.y_m.fill(rng, aim_y[sl])
         sigma[sl] = SIGMA_PER_CEP * group.cep_m.draw(rng)
         e = group.effects
         radii[t] = (e.killed_m.draw(rng), e.wounded_m.draw(rng), e.tbi_m.draw(rng))
@@ -78,7 +78,7 @@ def draw_salvo(s: Scenario, rng: np.random.Generator) -> Salvo:
             delay[sl] = 0.0
         else:
             detect_p[sl] = det.probability.draw(rng)
-            delay[sl] = det.delay_s.sample(rng, k)
+            det.delay_s.fill(rng, delay[sl])
     seen = rng.random(n) < detect_p
     errors = rng.standard_normal((2, n))
     return Salvo(
