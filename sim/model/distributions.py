@@ -61,7 +61,7 @@ class Dist:
             return np.asarray(values)[rng.choice(len(values), size, p=probs)]
         else:  # pragma: no cover - forms are checked at parse time
             raise AssertionError(f)
-        if self.kind == "duration":
+        if self.kind == "duration" and f == "normal":  # the only form that can go below 0
             np.maximum(out, 0.0, out=out)
         return out
 

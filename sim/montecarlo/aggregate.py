@@ -14,7 +14,7 @@ import math
 from collections import Counter
 
 import numpy as np
-from scipy import stats
+from scipy.special import stdtrit
 
 QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p95": 0.95}
 
@@ -60,7 +60,7 @@ class Histogram:
         mean = float(np.dot(values, counts) / n)
         var = float(np.dot(counts, (values - mean) ** 2) / (n - 1)) if n > 1 else 0.0
         sd = math.sqrt(var)
-        half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n) if n > 1 else math.inf
+        half = float(stdtrit(n - 1, 0.975)) * sd / math.sqrt(n) if n > 1 else math.inf
         cum = np.cumsum(counts)
 
         def q(p: float) -> float | int:
