@@ -106,6 +106,11 @@ def main() -> None:
     """Print the benchmark table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=40_000)
+    parser.add_argument(
+        "--million",
+        action="store_true",
+        help="also run 10^6 replications and report time and peak memory",
+    )
     args = parser.parse_args()
     cores = default_workers()
     print(
@@ -121,6 +126,10 @@ def main() -> None:
         rate = loop_rate(args.runs, workers)
         print(f"{f'Monte Carlo loop only, {workers} worker(s): reps/s':<46}{rate:>14,.0f}")
     print(f"{'SimPy events per replication':<46}{events_per_replication():>14.1f}")
+    if args.million:
+        rate, peak = command_rate(1_000_000, cores)
+        print(f"{'adsim run, 10^6 runs, all workers: reps/s':<46}{rate:>14,.0f}")
+        print(f"{'  peak RSS of any process (MiB)':<46}{peak:>14,.0f}")
     print("time share of one worker (cProfile, inflates Python-heavy parts):")
     for name, share in time_shares(min(args.runs, 5000)).items():
         print(f"  {name:<44}{share:>14.1%}")
