@@ -1,0 +1,6 @@
+"""Figures (PNG and SVG, matplotlib's Agg backend); imported only when figures are drawn."""
+
+from sim.plots.run_figures import draw_run_figures
+from sim.plots.timeline import draw_timeline
+
+__all__ = ["draw_run_figures", "draw_timeline"]

@@ -1,0 +1,79 @@
+"""The timeline of one replication: one row per threat, from launch to its end.
+
+Each row runs from the threat's launch to its intercept or impact; markers show when it was
+detected, when interceptors were fired at it (coloured by battery), misses, the kill and the
+impact. The alarm is a vertical line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matplotlib.lines import Line2D
+
+from sim.model.scenario import Scenario
+from sim.plots.style import BATTERY_PALETTE, new_figure, save, type_colour
+
+MARKERS = {
+    "detect": {"marker": "v", "color": "#555555", "s": 30, "label": "detected"},
+    "intercept": {"marker": "X", "color": "#1a9850", "s": 70, "label": "killed (intercept)"},
+    "miss": {
+        "marker": "o",
+        "facecolors": "none",
+        "edgecolors": "#984ea3",
+        "s": 40,
+        "label": "miss",
+    },
+    "impact": {"marker": "*", "color": "#d73027", "s": 110, "label": "impact (leaked)"},
+    "gave up": {"marker": "|", "color": "#999999", "s": 60, "label": "no channel in time"},
+    "undetected": {"marker": "x", "color": "#999999", "s": 30, "label": "never detected"},
+}
+
+
+def draw_timeline(log: list[tuple], scenario: Scenario, out_stem: Path) -> list[Path]:
+    """Timeline figure of one replication's event log (PNG and SVG at ``out_stem``)."""
+    threats = sorted({e[2] for e in log if e[2] >= 0})
+    kinds = {e[2]: e[3] for e in log if e[2] >= 0}
+    row = {t: r for r, t in enumerate(threats)}
+    batteries = {
+        b: BATTERY_PALETTE[k % len(BATTERY_PALETTE)] for k, b in enumerate(scenario.battery_names)
+    }
+    types = {name: t for t, name in enumerate(scenario.threat_types)}
+    fig, ax = new_figure(9, max(3.0, 0.28 * len(threats) + 1.8))
+    ax.grid(axis="x", alpha=0.3)
+    start = {e[2]: e[0] for e in log if e[1] == "launch" and e[2] >= 0}
+    end = {e[2]: e[0] for e in log if e[1] in ("intercept", "impact")}
+    for t in threats:
+        if t in start and t in end:
+            ax.plot(
+                [start[t], end[t]],
+                [row[t], row[t]],
+                color=type_colour(types.get(kinds[t], 0)),
+                lw=2,
+                alpha=0.6,
+                solid_capstyle="butt",
+            )
+    seen: set[str] = set()
+    for time, kind, t, _, battery, _ in log:
+        if kind == "fire" and t in row:
+            ax.scatter(time, row[t], marker="^", s=28, color=batteries.get(battery, "k"), zorder=3)
+        elif kind in MARKERS and t in row:
+            style = dict(MARKERS[kind])
+            label = style.pop("label")
+            ax.scatter(time, row[t], zorder=4, label=None if kind in seen else label, **style)
+            seen.add(kind)
+        elif kind == "alarm":
+            ax.axvline(time, color="#ff7f00", ls="--", lw=1.2, label="alarm")
+    for b, colour in batteries.items():
+        ax.scatter([], [], marker="^", s=28, color=colour, label=f"fired by {b}")
+    for name, t in types.items():
+        ax.add_line(
+            Line2D([], [], color=type_colour(t), lw=2, alpha=0.6, label=f"{name} in flight")
+        )
+    ax.set_yticks(range(len(threats)), [f"#{t} {kinds[t]}" for t in threats], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("time from the start of the attack (s)")
+    ax.set_ylabel("threat")
+    ax.set_title(f"{scenario.name}: one simulated attack, threat by threat")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
+    return save(fig, out_stem)
