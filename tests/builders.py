@@ -1,0 +1,63 @@
+"""Small scenarios built in code for the closed-form tests: ample time, channels and
+interceptors unless a test says otherwise."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sim import Scenario
+from sim.io.scenario_file import validate
+
+
+def battery(pk: float, doctrine: Any = "shoot", **overrides: Any) -> dict:
+    """A battery with ample channels, interceptors and time, engaging type 'msl'."""
+    return {
+        "pk": {"msl": pk},
+        "doctrine": doctrine,
+        "channels": 1000,
+        "interceptors": 1_000_000,
+        "reaction_s": 1,
+        "flyout_s": 2,
+        "assess_s": 1,
+        **overrides,
+    }
+
+
+def scenario(
+    count: Any = 20,
+    batteries: dict | None = None,
+    detect: float = 1.0,
+    zones: dict | None = None,
+    **threat: Any,
+) -> Scenario:
+    """One threat type 'msl' launched at t = 0, flying 300 s at the origin."""
+    group = {
+        "count": count,
+        "launch_s": 0,
+        "flight_time_s": 300,
+        "aim": {"x_m": 0, "y_m": 0},
+        "cep_m": 0,
+        **threat,
+    }
+    data: dict[str, Any] = {
+        "name": "closed-form",
+        "threats": {"msl": group},
+        "defense": {
+            "detection": {"msl": {"probability": detect, "delay_s": 0}},
+            "batteries": batteries or {},
+        },
+    }
+    if zones is not None:
+        data["base"] = zones
+    return validate(data, "test")
+
+
+def within(estimate: float, expected: float, se: float, k: float = 4.0) -> bool:
+    """|estimate - expected| <= k standard errors."""
+    return abs(estimate - expected) <= k * se
+
+
+def proportion_se(p: float, n: int) -> float:
+    """Standard error of a proportion p estimated from n independent trials."""
+    return math.sqrt(p * (1 - p) / n)
