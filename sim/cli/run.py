@@ -82,7 +82,13 @@ def _precision(text: str | None, names: list[str]) -> tuple[str, float] | None:
 
 def summary_table(result: MonteCarloResult, title: str) -> Table:
     """The readable summary of a run: one line per metric."""
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     for col in ("metric", "mean", "±95% CI", "p05", "p50", "p95", "max", "P(0)"):
         table.add_column(col, justify="left" if col == "metric" else "right", no_wrap=True)
     for name, m in result.metrics.items():
@@ -101,7 +107,7 @@ def summary_table(result: MonteCarloResult, title: str) -> Table:
             fmt(m["p50"]),
             fmt(m["p95"]),
             fmt(m["max"]),
-            f"{m['p_zero']:.3f}",
+            f"{m['p_zero']:.2f}",
         )
         if name in ("casualties", f"leaked.{result.threat_types[-1]}"):
             table.add_section()
