@@ -32,6 +32,17 @@ def scenario(
     **threat: Any,
 ) -> Scenario:
     """One threat type 'msl' launched at t = 0, flying 300 s at the origin."""
+    return validate(scenario_data(count, batteries, detect, zones, **threat), "test")
+
+
+def scenario_data(
+    count: Any = 20,
+    batteries: dict | None = None,
+    detect: float = 1.0,
+    zones: dict | None = None,
+    **threat: Any,
+) -> dict:
+    """The plain data of ``scenario`` (for studies, which need the file's contents)."""
     group = {
         "count": count,
         "launch_s": 0,
@@ -50,7 +61,7 @@ def scenario(
     }
     if zones is not None:
         data["base"] = zones
-    return validate(data, "test")
+    return data
 
 
 def within(estimate: float, expected: float, se: float, k: float = 4.0) -> bool:

@@ -159,3 +159,21 @@ def read_impacts(path: Path, threat_types: list[str]) -> np.ndarray:
 def write_yaml(path: Path, data: dict) -> None:
     """The effective scenario (overrides applied) beside the results."""
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def write_columns(path: Path, columns: dict[str, list], csv: bool = False) -> None:
+    """A table of named columns as Parquet (and CSV beside it), each file renamed into place."""
+    import pyarrow.csv as pacsv
+
+    table = pa.table(columns)
+    targets = [(path, lambda t, p: pq.write_table(t, p, compression="zstd"))]
+    if csv:
+        targets.append((path.with_suffix(".csv"), lambda t, p: pacsv.write_csv(t, p)))
+    for target, write in targets:
+        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        try:
+            write(table, tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise

@@ -1,0 +1,426 @@
+"""Calibration of unknowns to a coarse report, by rejection sampling on event evidence.
+
+Try j draws the unknowns from their priors (seed stream ``(2, 0, j)``), runs one replication
+of the scenario with those values (stream ``(2, 1, j)``) and is *accepted* when every
+evidence condition holds in it. Accepted draws are exact samples of the posterior given the
+evidence, and the share of accepted tries estimates the probability of the evidence. Tries
+are taken in index order until ``samples`` are accepted, so the result depends only on the
+seed, never on the workers. The posterior predictive runs fresh replications (stream
+``(3, i)``) at the accepted draws: what the next attack of the same kind would give, with the
+uncertainty about the unknowns included.
+
+Tries run in fixed blocks; each finished block is saved in the output folder, so an
+interrupted calibration resumes where it stopped (and asking for more samples later reuses
+every block already run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import binomtest
+
+from sim.engine.record import RATIO, metric_names
+from sim.engine.replication import run_replication
+from sim.io.errors import InputError
+from sim.io.results import write_json_atomic
+from sim.model.distributions import Dist, parse_dist
+from sim.model.scenario import Scenario
+from sim.montecarlo.aggregate import Aggregate
+from sim.montecarlo.executors import default_workers, ordered_map
+from sim.montecarlo.run import ratio_column
+from sim.montecarlo.seeding import replication_rng
+from sim.studies.evidence import Condition, evaluate, parse_evidence
+from sim.studies.parameters import ScenarioFactory, make_factory
+
+TRY_STREAM = 2
+PREDICTIVE_STREAM = 3
+BLOCK = 250  # tries per block (fixed: blocks are what a resumed calibration reuses)
+HOPELESS_AFTER = 20_000  # tries before a tiny acceptance rate stops the calibration
+HOPELESS_RATE = 1e-4
+MAX_TRIES = 20_000_000
+PREDICTIVE_RUNS = 10_000
+QUANTILES = {"q05": 0.05, "q25": 0.25, "q50": 0.5, "q75": 0.75, "q95": 0.95}
+BLOCKS_DIR = ".calibration-blocks"
+FORMAT = "adsim-calibration/1"
+
+
+@dataclass(frozen=True)
+class CalibrationPlan:
+    """The scenario, its unknowns with priors, the evidence and the seed."""
+
+    factory: ScenarioFactory
+    priors: tuple[Dist, ...]
+    conditions: tuple[Condition, ...]
+    samples: int
+    seed: int
+    source: str
+
+    @property
+    def scenario(self) -> Scenario:
+        """The base scenario."""
+        return self.factory.base
+
+    def key(self) -> dict:
+        """What a block saved in a folder must share with this calibration to be reused."""
+        canonical = json.dumps(self.factory.raw, sort_keys=True, default=str)
+        return {
+            "format": FORMAT,
+            "scenario_sha256": hashlib.sha256(canonical.encode()).hexdigest(),
+            "seed": self.seed,
+            "block": BLOCK,
+        }
+
+
+def plan_calibration(
+    base: Scenario, raw: dict, source: str, samples: int | None = None, seed: int | None = None
+) -> CalibrationPlan:
+    """Check the calibration section: priors valid at their paths, evidence on real metrics."""
+    cal = base.calibration
+    if cal is None:
+        raise InputError(
+            source,
+            "calibration",
+            "the scenario has no calibration section; expected unknowns, evidence and "
+            "samples (see docs/scenario-format.md)",
+        )
+    if not cal.unknowns:
+        raise InputError(source, "calibration.unknowns", "expected at least one unknown")
+    raw_priors = raw["calibration"]["unknowns"]
+    try:
+        factory = make_factory(base, raw, source, dict(raw_priors))
+    except InputError as exc:
+        path = exc.path if exc.path in raw_priors else next(iter(raw_priors))
+        raise InputError(
+            source, f"calibration.unknowns.{path}", f"not a valid prior here: {exc.message}"
+        ) from None
+    priors = []
+    for p in factory.parameters:
+        kind = p.kind or ("count" if p.integer else "real")
+        priors.append(parse_dist(raw_priors[p.path], kind))  # type: ignore[arg-type]
+    metrics = [*metric_names(base), RATIO]
+    conditions = parse_evidence(raw["calibration"]["evidence"], metrics, source)
+    return CalibrationPlan(
+        factory,
+        tuple(priors),
+        tuple(conditions),
+        cal.samples if samples is None else samples,
+        base.seed if seed is None else seed,
+        source,
+    )
+
+
+@dataclass
+class Block:
+    """Block b of tries: each try's failing conditions (bit mask) and the accepted ones."""
+
+    index: int
+    fails: list[int]  # per try: bit c set when condition c failed
+    accepted: list[int]  # try numbers
+    thetas: list[list[float]]
+    rows: list[list[int]]
+
+
+@dataclass
+class BlockTask:
+    """Tries ``index * BLOCK`` onwards, as plain picklable data."""
+
+    plan: CalibrationPlan
+    index: int
+
+
+def run_block(task: BlockTask) -> Block:
+    """Draw, simulate and judge one block of tries."""
+    plan = task.plan
+    first = task.index * BLOCK
+    thetas, rows = [], []
+    for j in range(first, first + BLOCK):
+        rng = replication_rng(plan.seed, j, TRY_STREAM, 0)
+        theta = [prior.draw(rng) for prior in plan.priors]
+        s = plan.factory.build(theta)
+        rep = run_replication(s, replication_rng(plan.seed, j, TRY_STREAM, 1))
+        thetas.append([float(x) for x in theta])
+        rows.append(rep.row)
+    names = metric_names(plan.scenario)
+    table = np.asarray(rows, dtype=np.int64)
+    columns = {n: table[:, i] for i, n in enumerate(names)}
+    columns[RATIO] = ratio_column(table, names)[:, 0]
+    ok, fails = evaluate(list(plan.conditions), columns)
+    weights = 1 << np.arange(len(plan.conditions), dtype=np.int64)
+    keep = np.flatnonzero(ok)
+    return Block(
+        index=task.index,
+        fails=(weights @ fails.astype(np.int64)).tolist(),
+        accepted=(first + keep).tolist(),
+        thetas=[thetas[i] for i in keep],
+        rows=[rows[i] for i in keep],
+    )
+
+
+@dataclass
+class Tries:
+    """Tries judged so far, in order."""
+
+    n_conditions: int
+    tried: int = 0
+    fail_counts: np.ndarray = field(init=False)
+    accepted: list[int] = field(default_factory=list)
+    thetas: list[list[float]] = field(default_factory=list)
+    rows: list[list[int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.fail_counts = np.zeros(self.n_conditions, dtype=np.int64)
+
+    def add(self, block: Block, wanted: int) -> bool:
+        """Fold in a block, stopping at the ``wanted``-th acceptance; True when complete."""
+        need = wanted - len(self.accepted)
+        take = min(need, len(block.accepted))
+        if take == need and take > 0:
+            last = block.accepted[take - 1] - block.index * BLOCK
+            n = last + 1
+        else:
+            n = len(block.fails)
+        masks = np.asarray(block.fails[:n], dtype=np.int64)
+        bits = (masks[:, None] >> np.arange(self.n_conditions)) & 1
+        self.fail_counts += bits.sum(axis=0)
+        self.tried += n
+        self.accepted += block.accepted[:take]
+        self.thetas += block.thetas[:take]
+        self.rows += block.rows[:take]
+        return len(self.accepted) >= wanted
+
+    def hopeless(self) -> bool:
+        """Too rare to reach the wanted samples in reasonable time."""
+        return self.tried >= HOPELESS_AFTER and len(self.accepted) < HOPELESS_RATE * self.tried
+
+
+def _block_path(folder: Path, b: int) -> Path:
+    return folder / f"{b:07d}.json"
+
+
+def _open_blocks(plan: CalibrationPlan, out_dir: Path | None) -> Path | None:
+    """The folder of saved blocks (emptied if it belongs to another calibration)."""
+    if out_dir is None:
+        return None
+    folder = out_dir / BLOCKS_DIR
+    key_file = folder / "key.json"
+    key = plan.key()
+    if key_file.exists():
+        try:
+            same = json.loads(key_file.read_text(encoding="utf-8")) == key
+        except (OSError, ValueError):
+            same = False
+        if not same:
+            for f in folder.glob("*.json"):
+                f.unlink()
+    write_json_atomic(key_file, key)
+    return folder
+
+
+def _load_block(folder: Path | None, b: int) -> Block | None:
+    if folder is None:
+        return None
+    path = _block_path(folder, b)
+    if not path.exists():
+        return None
+    try:
+        return Block(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def sample_posterior(
+    plan: CalibrationPlan,
+    out_dir: Path | None = None,
+    workers: int | None = None,
+    cluster: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    max_tries: int = MAX_TRIES,
+) -> Tries:
+    """Run tries in order until ``plan.samples`` are accepted (or the budget is spent)."""
+    workers = default_workers() if workers is None else max(1, workers)
+    folder = _open_blocks(plan, out_dir)
+    saved = {}
+    n_blocks = -(-max_tries // BLOCK)
+    for b in range(n_blocks):
+        block = _load_block(folder, b)
+        if block is None:
+            break
+        saved[b] = block
+    todo = (BlockTask(plan, b) for b in range(len(saved), n_blocks))
+    results: Iterator[Block] = ordered_map(run_block, todo, workers, cluster)
+    tries = Tries(len(plan.conditions))
+    try:
+        for b in itertools.count():
+            if b >= n_blocks:
+                break
+            block = saved.get(b) or next(results)
+            if folder is not None and b not in saved:
+                write_json_atomic(_block_path(folder, b), block.__dict__)
+            before = len(tries.accepted)
+            complete = tries.add(block, plan.samples)
+            if progress is not None:
+                progress(len(tries.accepted) - before)
+            if complete:
+                break
+            if tries.hopeless():
+                worst = int(np.argmax(tries.fail_counts))
+                c = plan.conditions[worst]
+                raise InputError(
+                    plan.source,
+                    f"calibration.evidence.{c.metric}",
+                    f"the evidence is (nearly) impossible under these priors: "
+                    f"{len(tries.accepted)} of {tries.tried:,} simulated attacks matched it; "
+                    f"'{c.label}' failed most often ({tries.fail_counts[worst] / tries.tried:.1%}"
+                    " of tries). Widen the priors or relax that condition",
+                )
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
+    return tries
+
+
+@dataclass
+class PredictiveTask:
+    """Fresh replications ``start`` to ``stop - 1`` at the given posterior draws."""
+
+    plan: CalibrationPlan
+    thetas: list[list[float]]  # one per replication
+    start: int
+
+
+def run_predictive(task: PredictiveTask) -> np.ndarray:
+    """Metric rows of fresh replications, each at its own accepted draw."""
+    rows = []
+    for offset, theta in enumerate(task.thetas):
+        i = task.start + offset
+        s = task.plan.factory.build(theta)
+        rows.append(run_replication(s, replication_rng(task.plan.seed, i, PREDICTIVE_STREAM)).row)
+    return np.asarray(rows, dtype=np.int64)
+
+
+def posterior_predictive(
+    plan: CalibrationPlan,
+    thetas: list[list[float]],
+    runs: int = PREDICTIVE_RUNS,
+    workers: int | None = None,
+    cluster: str | None = None,
+) -> dict[str, dict]:
+    """Summary-form metrics of ``runs`` fresh replications; replication i uses draw i mod n."""
+    workers = default_workers() if workers is None else max(1, workers)
+    names = metric_names(plan.scenario)
+    agg = Aggregate(names, [RATIO])
+    size = max(50, min(1000, runs // (workers * 4) or 1))
+    tasks = (
+        PredictiveTask(plan, [thetas[i % len(thetas)] for i in range(a, min(runs, a + size))], a)
+        for a in range(0, runs, size)
+    )
+    for rows in ordered_map(run_predictive, tasks, workers, cluster):
+        agg.add(rows, ratio_column(rows, names))
+    return agg.metrics()
+
+
+def posterior_summary(paths: list[str], thetas: np.ndarray) -> dict[str, dict]:
+    """Mean, sd and quantiles of each unknown's accepted draws."""
+    out = {}
+    for j, path in enumerate(paths):
+        x = thetas[:, j]
+        out[path] = {
+            "mean": float(x.mean()),
+            "sd": float(x.std(ddof=1)) if len(x) > 1 else 0.0,
+            **{k: float(np.quantile(x, q)) for k, q in QUANTILES.items()},
+        }
+    return out
+
+
+@dataclass
+class CalibrationResult:
+    """Accepted draws, their replications, and the posterior predictive."""
+
+    plan: CalibrationPlan
+    tries: Tries
+    predictive: dict[str, dict]
+    predictive_runs: int
+
+    @property
+    def thetas(self) -> np.ndarray:
+        """Accepted draws, (accepted, unknowns)."""
+        return np.asarray(self.tries.thetas, dtype=float).reshape(-1, len(self.plan.priors))
+
+    def document(self) -> dict:
+        """The calibration.json document."""
+        t = self.tries
+        paths = self.plan.factory.paths
+        n_acc = len(t.accepted)
+        ci = binomtest(n_acc, t.tried).proportion_ci() if t.tried else None
+        raw_cal = self.plan.factory.raw["calibration"]
+        doc = {
+            "scenario": self.plan.scenario.name,
+            "seed": self.plan.seed,
+            "samples": self.plan.samples,
+            "complete": n_acc >= self.plan.samples,
+            "tried": t.tried,
+            "accepted": n_acc,
+            "acceptance_rate": n_acc / t.tried if t.tried else None,
+            "acceptance_ci95": [ci.low, ci.high] if ci else None,
+            "unknowns": raw_cal["unknowns"],
+            "evidence": raw_cal["evidence"],
+            "conditions": {
+                c.label: {"failed": int(n), "failed_share": int(n) / t.tried if t.tried else None}
+                for c, n in zip(self.plan.conditions, t.fail_counts, strict=True)
+            },
+            "posterior": posterior_summary(paths, self.thetas) if n_acc else {},
+        }
+        if n_acc > 2 and len(paths) > 1:
+            doc["correlation"] = np.corrcoef(self.thetas.T).round(6).tolist()
+        doc["predictive_runs"] = self.predictive_runs
+        doc["predictive"] = self.predictive
+        return doc
+
+    def posterior_table(self) -> dict[str, list]:
+        """posterior.parquet: each accepted try, its draws and its replication's metrics."""
+        names = metric_names(self.plan.scenario)
+        rows = np.asarray(self.tries.rows, dtype=np.int64).reshape(-1, len(names))
+        cols: dict[str, list] = {"try": list(self.tries.accepted)}
+        for j, path in enumerate(self.plan.factory.paths):
+            cols[path] = self.thetas[:, j].tolist()
+        for i, n in enumerate(names):
+            cols[n] = rows[:, i].tolist()
+        cols[RATIO] = ratio_column(rows, names)[:, 0].tolist() if len(rows) else []
+        return cols
+
+    def prior_draws(self, n: int = 100_000) -> dict[str, np.ndarray]:
+        """Many draws from each prior (for drawing its density)."""
+        rng = np.random.default_rng(np.random.SeedSequence(self.plan.seed, spawn_key=(5,)))
+        return {
+            p.path: self.plan.priors[j].sample(rng, n).astype(float)
+            for j, p in enumerate(self.plan.factory.parameters)
+        }
+
+
+def calibrate(
+    plan: CalibrationPlan,
+    out_dir: Path | None = None,
+    workers: int | None = None,
+    cluster: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    predictive_runs: int = PREDICTIVE_RUNS,
+    max_tries: int = MAX_TRIES,
+) -> CalibrationResult:
+    """Sample the posterior, then run the posterior predictive."""
+    tries = sample_posterior(plan, out_dir, workers, cluster, progress, max_tries)
+    if not tries.accepted:
+        raise InputError(
+            plan.source,
+            "calibration.evidence",
+            f"no simulated attack matched the evidence in {tries.tried:,} tries",
+        )
+    predictive = posterior_predictive(plan, tries.thetas, predictive_runs, workers, cluster)
+    return CalibrationResult(plan, tries, predictive, predictive_runs)

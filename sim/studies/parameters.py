@@ -1,0 +1,122 @@
+"""Scenario parameters named by dotted paths, and scenarios built with new values for them.
+
+Studies change a few numbers of a validated scenario many times (every sweep point, every
+calibration try). ``ScenarioFactory`` checks each path once, up front, against the scenario
+file (so a bad path or an impossible value is an error before anything runs), then builds
+each new scenario by copying only the blocks along the changed paths. Values that the
+format stores as distributions (nearly every number) are replaced by constants of the same
+kind; a whole-number kind (a count) gets the value rounded to an integer. Paths to the few
+plain fields (doctrine shots, reload times, zone geometry) fall back to full validation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from sim.io.errors import InputError
+from sim.io.overrides import with_overrides
+from sim.io.scenario_file import validate
+from sim.model.distributions import Dist, constant
+from sim.model.scenario import Scenario
+
+NOT_STUDIED = ("name", "description", "runs", "seed", "calibration", "damage_function")
+
+
+def node_at(s: Scenario, path: str) -> Any:
+    """The validated value at a dotted path of a scenario (None if absent)."""
+    node: Any = s
+    for key in path.split("."):
+        if isinstance(node, BaseModel):
+            node = getattr(node, key, None) if key in type(node).model_fields else None
+        elif isinstance(node, dict):
+            node = node.get(key)
+        else:
+            return None
+    return node
+
+
+def _replace(node: Any, keys: list[str], value: Any) -> Any:
+    """A copy of ``node`` with the value at ``keys`` replaced, sharing everything else."""
+    key, rest = keys[0], keys[1:]
+    if isinstance(node, BaseModel):
+        child = getattr(node, key)
+        return node.model_copy(update={key: value if not rest else _replace(child, rest, value)})
+    return {**node, key: value if not rest else _replace(node[key], rest, value)}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One studied value: its path, whether it is a whole number, and its kind."""
+
+    path: str
+    integer: bool
+    kind: str | None  # the distribution kind, or None for a plain field
+
+    def coerce(self, value: float) -> float | int:
+        """The value as the scenario stores it (rounded for whole-number parameters)."""
+        return int(round(value)) if self.integer else float(value)
+
+
+@dataclass(frozen=True)
+class ScenarioFactory:
+    """Builds scenarios that differ from a base scenario in a few parameters."""
+
+    base: Scenario
+    raw: dict
+    source: str
+    parameters: tuple[Parameter, ...]
+
+    @property
+    def paths(self) -> list[str]:
+        """The dotted paths of the parameters, in order."""
+        return [p.path for p in self.parameters]
+
+    def build(self, values: list[float] | tuple[float, ...]) -> Scenario:
+        """The base scenario with each parameter set to the matching value."""
+        coerced = [p.coerce(v) for p, v in zip(self.parameters, values, strict=True)]
+        if any(p.kind is None for p in self.parameters):
+            assignments = {p.path: v for p, v in zip(self.parameters, coerced, strict=True)}
+            return validate(with_overrides(self.raw, assignments, self.source), self.source)
+        s: Any = self.base
+        for p, v in zip(self.parameters, coerced, strict=True):
+            s = _replace(s, p.path.split("."), constant(v, p.kind))
+        return s
+
+    def check_value(self, index: int, value: float, source: str) -> None:
+        """Raise ``InputError`` (from ``source``) if the value is not allowed at the path."""
+        p = self.parameters[index]
+        try:
+            validate(with_overrides(self.raw, {p.path: p.coerce(value)}, source), source)
+        except InputError as exc:
+            message = f"value {value:g} is not allowed: {exc.message}"
+            raise InputError(source, p.path, message) from None
+
+
+def _parameter(base: Scenario, raw: dict, path: str, probe: Any, source: str) -> Parameter:
+    if path.split(".")[0] in NOT_STUDIED:
+        raise InputError(
+            source, path, f"cannot be varied; choose a model value, not one of {NOT_STUDIED}"
+        )
+    probed = validate(with_overrides(raw, {path: probe}, source), source)
+    node = node_at(probed, path)
+    if isinstance(node, Dist):
+        return Parameter(path, node.kind == "count", node.kind)
+    if isinstance(node, bool) or not isinstance(node, int | float):
+        raise InputError(source, path, "is not a number; only numeric values can be varied")
+    return Parameter(path, isinstance(node, int), None)
+
+
+def make_factory(base: Scenario, raw: dict, source: str, probes: dict[str, Any]) -> ScenarioFactory:
+    """A factory for the paths of ``probes``; each path is checked with its probe value."""
+    params = tuple(_parameter(base, raw, path, probe, source) for path, probe in probes.items())
+    return ScenarioFactory(base, raw, source, params)
+
+
+def finite(values: list[float], source: str, path: str) -> None:
+    """Reject NaN and infinities."""
+    if not all(math.isfinite(v) for v in values):
+        raise InputError(source, path, "expected finite numbers")

@@ -1,0 +1,243 @@
+"""Parameter sweeps: many scenarios, each run as a Monte Carlo, durable point by point.
+
+A sweep is fixed by its scenario, varied parameters, design, points, runs and seed (the
+*manifest*). Point k runs its replications on its own seed stream (``(1, k, i)`` for
+replication i), so a point's results depend on nothing else: not on the workers, the order,
+nor on which points ran before an interruption. Each finished point is written to
+``points/NNNNNN.json`` at once (atomically); a rerun with the same manifest and folder skips
+the points already there, and a rerun with a different manifest is refused.
+
+The chunks of all points are fed to one ordered map, so points run in parallel and a point
+with many runs is itself spread over the workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.engine.record import RATIO, metric_names
+from sim.io.errors import InputError
+from sim.io.results import write_json_atomic
+from sim.model.scenario import Scenario
+from sim.montecarlo.aggregate import Aggregate
+from sim.montecarlo.chunk import ChunkTask, run_chunk
+from sim.montecarlo.executors import default_workers, ordered_map
+from sim.montecarlo.run import chunk_size, ratio_column
+from sim.studies.designs import design_points
+from sim.studies.parameters import ScenarioFactory, make_factory
+from sim.studies.sensitivity import MAIN_METRICS, sobol_indices
+from sim.studies.vary import Vary
+
+SWEEP_STREAM = 1
+MANIFEST = "sweep-manifest.json"
+POINTS_DIR = "points"
+FORMAT = "adsim-sweep/1"
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """Everything that fixes a sweep's numbers, and the points it will evaluate."""
+
+    factory: ScenarioFactory
+    varies: tuple[Vary, ...]
+    design: str
+    points: int | None
+    runs: int
+    seed: int
+    values: np.ndarray  # (points, parameters), as the scenario stores them
+
+    @property
+    def scenario(self) -> Scenario:
+        """The base scenario."""
+        return self.factory.base
+
+    def manifest(self) -> dict:
+        """What a resumed sweep must share with the one that started the folder."""
+        canonical = json.dumps(self.factory.raw, sort_keys=True, default=str)
+        return {
+            "format": FORMAT,
+            "scenario": self.scenario.name,
+            "scenario_sha256": hashlib.sha256(canonical.encode()).hexdigest(),
+            "design": self.design,
+            "vary": {v.path: v.spec for v in self.varies},
+            "points": self.points,
+            "runs": self.runs,
+            "seed": self.seed,
+            "n_points": len(self.values),
+        }
+
+    def point_values(self, k: int) -> dict[str, float | int]:
+        """Point k's values by path."""
+        return {
+            p.path: p.coerce(x)
+            for p, x in zip(self.factory.parameters, self.values[k], strict=True)
+        }
+
+
+def plan_sweep(
+    base: Scenario,
+    raw: dict,
+    source: str,
+    varies: list[Vary],
+    design: str = "grid",
+    points: int | None = None,
+    runs: int | None = None,
+    seed: int | None = None,
+) -> SweepPlan:
+    """Check the varied paths and their values against the scenario; lay out the design."""
+    seed = base.seed if seed is None else seed
+    runs = base.runs if runs is None else runs
+    values = design_points(varies, design, points, seed)
+    probes = {v.path: v.bounds[0] for v in varies}
+    factory = make_factory(base, raw, "--vary", probes)
+    for j, v in enumerate(varies):
+        for x in v.values if v.values is not None else v.bounds:
+            factory.check_value(j, x, "--vary")
+        if v.values is not None and factory.parameters[j].integer:
+            rounded = [factory.parameters[j].coerce(x) for x in v.values]
+            if len(set(rounded)) != len(rounded):
+                raise InputError(
+                    "--vary",
+                    v.path,
+                    f"is a whole number; {v.spec!r} gives repeated values once rounded ({rounded})",
+                )
+    coerced = np.array(
+        [[p.coerce(x) for p, x in zip(factory.parameters, row, strict=True)] for row in values],
+        dtype=float,
+    ).reshape(len(values), len(varies))
+    return SweepPlan(factory, tuple(varies), design, points, runs, seed, coerced)
+
+
+def _point_file(out_dir: Path, k: int) -> Path:
+    return out_dir / POINTS_DIR / f"{k:06d}.json"
+
+
+def prepare_folder(plan: SweepPlan, out_dir: Path) -> dict[int, dict]:
+    """Claim the folder for this sweep (or check it is this sweep's); the finished points."""
+    manifest = plan.manifest()
+    path = out_dir / MANIFEST
+    if path.exists():
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = {}
+        if old != manifest:
+            differ = sorted(k for k in manifest if old.get(k) != manifest[k]) or ["format"]
+            raise InputError(
+                "--out",
+                str(out_dir),
+                f"holds a different sweep (it differs in: {', '.join(differ)}); rerun with "
+                "the arguments that started it to resume, or choose another --out",
+            )
+    else:
+        for other in ("summary.json", "calibration.json"):
+            if (out_dir / other).exists():
+                raise InputError(
+                    "--out", str(out_dir), f"holds other results ({other}); choose another --out"
+                )
+        write_json_atomic(path, manifest)
+    done = {}
+    for k in range(len(plan.values)):
+        f = _point_file(out_dir, k)
+        if f.exists():
+            try:
+                point = json.loads(f.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # unreadable: compute it again
+            if point.get("values") == plan.point_values(k):
+                done[k] = point
+    return done
+
+
+def _chunks(plan: SweepPlan, todo: list[int], size: int, meta: deque) -> Iterator[ChunkTask]:
+    for k in todo:
+        s = plan.factory.build(plan.values[k])
+        for a in range(0, plan.runs, size):
+            b = min(plan.runs, a + size)
+            meta.append((k, b == plan.runs))
+            yield ChunkTask(s, plan.seed, a, b, (SWEEP_STREAM, k), 0)
+
+
+def run_points(
+    plan: SweepPlan,
+    out_dir: Path,
+    workers: int | None = None,
+    cluster: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_point: Callable[[int, dict], None] | None = None,
+) -> dict[int, dict]:
+    """Run every point not yet in ``out_dir``; write each one as it finishes; all points."""
+    done = prepare_folder(plan, out_dir)
+    todo = [k for k in range(len(plan.values)) if k not in done]
+    workers = default_workers() if workers is None else max(1, workers)
+    names = metric_names(plan.scenario)
+    meta: deque = deque()
+    size = chunk_size(plan.runs * max(1, len(todo)), workers)
+    size = min(size, max(25, plan.runs // workers))
+    agg: Aggregate | None = None
+    results = ordered_map(run_chunk, _chunks(plan, todo, size, meta), workers, cluster)
+    try:
+        for res in results:
+            k, last = meta.popleft()
+            if agg is None:
+                agg = Aggregate(names, [RATIO])
+            agg.add(res.rows, ratio_column(res.rows, names))
+            if progress is not None:
+                progress(len(res.rows))
+            if last:
+                point = {"point": k, "values": plan.point_values(k), "metrics": agg.metrics()}
+                write_json_atomic(_point_file(out_dir, k), point)
+                done[k] = point
+                agg = None
+                if on_point is not None:
+                    on_point(k, point)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
+    return done
+
+
+def sweep_document(plan: SweepPlan, done: dict[int, dict]) -> dict:
+    """The sweep.json document (with Sobol indices for a sobol design)."""
+    points = [{"values": done[k]["values"], "metrics": done[k]["metrics"]} for k in sorted(done)]
+    doc = {
+        "scenario": plan.scenario.name,
+        "design": plan.design,
+        "runs": plan.runs,
+        "seed": plan.seed,
+        "parameters": [v.path for v in plan.varies],
+        "vary": {v.path: v.spec for v in plan.varies},
+        "points": points,
+    }
+    if plan.design == "sobol":
+        outputs = {
+            m: np.array([_mean(p["metrics"][m]) for p in points], dtype=float) for m in MAIN_METRICS
+        }
+        doc["sensitivity"] = sobol_indices(list(plan.varies), outputs, plan.seed)
+    return doc
+
+
+def _mean(summary: dict) -> float:
+    return np.nan if summary["mean"] is None else summary["mean"]
+
+
+def points_table(doc: dict) -> dict[str, list]:
+    """One row per point: its values, then mean and 95% CI of every metric."""
+    cols: dict[str, list] = {"point": list(range(len(doc["points"])))}
+    for path in doc["parameters"]:
+        cols[path] = [p["values"][path] for p in doc["points"]]
+    if doc["points"]:
+        for m in doc["points"][0]["metrics"]:
+            summaries = [p["metrics"][m] for p in doc["points"]]
+            cols[f"{m}.mean"] = [s["mean"] for s in summaries]
+            cols[f"{m}.ci95_low"] = [s["ci95"][0] for s in summaries]
+            cols[f"{m}.ci95_high"] = [s["ci95"][1] for s in summaries]
+    return cols
