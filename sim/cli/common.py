@@ -54,7 +54,7 @@ def progress_bar(total: int, label: str, show: bool) -> Iterator:
 
 def say(message: str) -> None:
     """A line for the user on stderr (stdout stays clean for --json)."""
-    err.print(message)
+    err.print(message, soft_wrap=True)
 
 
 def interactive() -> bool:

@@ -93,7 +93,8 @@ def validate(raw: dict[str, Any], source: str) -> Scenario:
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        errors = exc.errors()
+        # a misspelt key is reported as itself, not as the required key it should have been
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         path, msg = _describe(errors[0])
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise InputError(source, path, msg + more) from None
