@@ -8,19 +8,25 @@ import math
 
 import numpy as np
 import pytest
+from builders import battery, scenario_data, within
 
 from sim import InputError, run_monte_carlo
 from sim.io.scenario_file import validate
 from sim.studies.designs import design_points
 from sim.studies.sweep import SWEEP_STREAM, plan_sweep, run_points, sweep_document
 from sim.studies.vary import parse_all, parse_vary
-from builders import battery, scenario_data, within
 
 PK = "defense.batteries.b.pk.msl"
 
 
-def _plan(vary: list[str], design: str = "grid", points: int | None = None, runs: int = 400,
-          seed: int = 3, **kw):
+def _plan(
+    vary: list[str],
+    design: str = "grid",
+    points: int | None = None,
+    runs: int = 400,
+    seed: int = 3,
+    **kw,
+):
     raw = scenario_data(count=20, batteries={"b": battery(0.5)}, **kw)
     return plan_sweep(validate(raw, "t"), raw, "t", parse_all(vary), design, points, runs, seed)
 
