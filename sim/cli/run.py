@@ -296,21 +296,20 @@ def trace(
 @command()
 def plot(
     results: Annotated[
-        Path, typer.Argument(help="A results folder of `adsim run`.", metavar="DIR")
+        Path,
+        typer.Argument(
+            help="A results folder of `adsim run`, `sweep` or `calibrate`.", metavar="DIR"
+        ),
     ],
 ) -> None:
-    """Redraw the figures of a results folder."""
-    summary_path = results / "summary.json"
-    if not summary_path.is_file():
-        raise InputError(
-            str(results),
-            "summary.json",
-            "not found; expected a results folder written by `adsim run`",
-        )
-    try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(str(summary_path), "", f"cannot read it as JSON: {exc}") from None
+    """Redraw the figures of a results folder (run, sweep or calibration)."""
+    if (results / "sweep.json").is_file():
+        _plot_sweep(results)
+        return
+    if (results / "calibration.json").is_file():
+        _plot_calibration(results)
+        return
+    summary = _read_json(results, "summary.json")
     s = validate(read_raw(results / "scenario.yaml"), str(results / "scenario.yaml"))
     impacts_path = results / "impacts.parquet"
     impacts = (
@@ -320,5 +319,47 @@ def plot(
 
     with StagedOutput(results) as stage:
         draw_run_figures(summary, impacts, s, stage.path("figures"))
+        written = stage.commit()
+    say(f"{len(written)} figure files written to {results / 'figures'}/")
+
+
+def _read_json(results: Path, name: str) -> dict:
+    path = results / name
+    if not path.is_file():
+        raise InputError(
+            str(results),
+            name,
+            "not found; expected a results folder written by `adsim run`, `sweep` or `calibrate`",
+        )
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(str(path), "", f"cannot read it as JSON: {exc}") from None
+
+
+def _plot_sweep(results: Path) -> None:
+    from sim.plots.sweep_figures import draw_sweep_figures
+
+    doc = _read_json(results, "sweep.json")
+    with StagedOutput(results) as stage:
+        draw_sweep_figures(doc, stage.path("figures"))
+        written = stage.commit()
+    say(f"{len(written)} figure files written to {results / 'figures'}/")
+
+
+def _plot_calibration(results: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from sim.plots.calibration_figures import draw_calibration_figures
+    from sim.studies.calibrate import plan_calibration, prior_draws
+
+    doc = _read_json(results, "calibration.json")
+    source = str(results / "scenario.yaml")
+    raw = read_raw(results / "scenario.yaml")
+    plan = plan_calibration(validate(raw, source), raw, source, doc["samples"], doc["seed"])
+    table = pq.read_table(results / "posterior.parquet").to_pydict()
+    posterior = {p: np.asarray(table[p], dtype=float) for p in plan.factory.paths}
+    with StagedOutput(results) as stage:
+        draw_calibration_figures(doc, posterior, prior_draws(plan), stage.path("figures"))
         written = stage.commit()
     say(f"{len(written)} figure files written to {results / 'figures'}/")

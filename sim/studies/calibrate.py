@@ -398,11 +398,16 @@ class CalibrationResult:
 
     def prior_draws(self, n: int = 100_000) -> dict[str, np.ndarray]:
         """Many draws from each prior (for drawing its density)."""
-        rng = np.random.default_rng(np.random.SeedSequence(self.plan.seed, spawn_key=(5,)))
-        return {
-            p.path: self.plan.priors[j].sample(rng, n).astype(float)
-            for j, p in enumerate(self.plan.factory.parameters)
-        }
+        return prior_draws(self.plan, n)
+
+
+def prior_draws(plan: CalibrationPlan, n: int = 100_000) -> dict[str, np.ndarray]:
+    """Many draws from each prior, on their own seed stream (for drawing its density)."""
+    rng = np.random.default_rng(np.random.SeedSequence(plan.seed, spawn_key=(5,)))
+    return {
+        p.path: plan.priors[j].sample(rng, n).astype(float)
+        for j, p in enumerate(plan.factory.parameters)
+    }
 
 
 def calibrate(
