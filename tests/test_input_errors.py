@@ -239,3 +239,15 @@ def test_valid_scenario_loads() -> None:
     assert s.threat_types == ["srbm", "rocket"]
     assert s.battery_names == ["upper", "lower"]
     assert s.defense.batteries["lower"].doctrine.engagements == 2
+
+
+def test_set_reaches_values_of_optional_blocks_the_file_leaves_out(tmp_path):
+    """``base.warning.compliance`` works without a warning block; a typo is still named."""
+    f = tmp_path / "s.yaml"
+    f.write_text("name: t\nthreats:\n  a: {count: 1, flight_time_s: 10, aim: {x_m: 0, y_m: 0}}\n")
+    s = load_scenario(f, ["base.warning.compliance=0.4"])
+    assert s.base.warning.compliance.params == (0.4,)
+    with pytest.raises(InputError, match="no key 'warnin' at base"):
+        load_scenario(f, ["base.warnin.compliance=0.4"])
+    with pytest.raises(InputError, match=r"no key 'b' at threats \(keys there: a\)"):
+        load_scenario(f, ["threats.b.count=3"])

@@ -9,6 +9,7 @@ decides whether it is allowed.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from sim.io.errors import InputError
@@ -30,14 +31,26 @@ def parse_assignment(text: str, option: str = "--set") -> tuple[str, Any]:
     return path, parsed
 
 
-def get_path(raw: dict[str, Any], path: str, source: str) -> Any:
-    """The value at a dotted path; unknown paths are errors naming the keys there."""
+def get_path(
+    raw: dict[str, Any], path: str, source: str, optional: Callable[[list[str]], bool] | None = None
+) -> Any:
+    """The value at a dotted path; unknown paths are errors naming the keys that exist there.
+
+    ``optional(keys)`` says whether a missing block at ``keys`` is an optional section of the
+    format with defaults (``base.warning``); such a block is created empty, so that its
+    values can be set without writing the block out in the file.
+    """
     node: Any = raw
     done: list[str] = []
     for key in path.split("."):
+        if isinstance(node, dict) and key not in node and optional and optional([*done, key]):
+            node[key] = {}
         if not isinstance(node, dict) or key not in node:
             where = ".".join(done) or "the top level"
-            keys = ", ".join(map(str, node)) if isinstance(node, dict) else "none (not a mapping)"
+            if isinstance(node, dict):
+                keys = ", ".join(map(str, node)) or "none"
+            else:
+                keys = "none (not a mapping)"
             raise InputError(
                 source, path, f"unknown path: no key {key!r} at {where} (keys there: {keys})"
             )
@@ -46,10 +59,16 @@ def get_path(raw: dict[str, Any], path: str, source: str) -> Any:
     return node
 
 
-def set_path(raw: dict[str, Any], path: str, value: Any, source: str) -> None:
+def set_path(
+    raw: dict[str, Any],
+    path: str,
+    value: Any,
+    source: str,
+    optional: Callable[[list[str]], bool] | None = None,
+) -> None:
     """Set the value at a dotted path in place (the last key may be new)."""
     parent_path, _, last = path.rpartition(".")
-    parent = get_path(raw, parent_path, source) if parent_path else raw
+    parent = get_path(raw, parent_path, source, optional) if parent_path else raw
     if not isinstance(parent, dict) or not last:
         raise InputError(
             source, path, f"unknown path: {parent_path or 'top level'} is not a mapping"
@@ -57,9 +76,14 @@ def set_path(raw: dict[str, Any], path: str, value: Any, source: str) -> None:
     parent[last] = value
 
 
-def with_overrides(raw: dict[str, Any], assignments: dict[str, Any], source: str) -> dict:
+def with_overrides(
+    raw: dict[str, Any],
+    assignments: dict[str, Any],
+    source: str,
+    optional: Callable[[list[str]], bool] | None = None,
+) -> dict:
     """A deep copy of ``raw`` with each ``path: value`` applied."""
     out = copy.deepcopy(raw)
     for path, value in assignments.items():
-        set_path(out, path, value, source)
+        set_path(out, path, value, source, optional)
     return out

@@ -71,6 +71,22 @@ def _allowed_keys(loc: tuple) -> list[str] | None:
     return None
 
 
+def optional_block(keys: list[str]) -> bool:
+    """Whether ``keys`` names an optional block of the format, one with defaults for all."""
+    allowed = _allowed_keys(tuple(keys[:-1]))
+    if allowed is None or keys[-1] not in allowed:
+        return False
+    cls: Any = Scenario
+    for part in keys:
+        field = cls.model_fields.get(part) if isinstance(cls, type) else None
+        if field is None or field.is_required():
+            return False
+        cls = field.annotation
+        args = [a for a in typing.get_args(cls) if a is not type(None)]
+        cls = args[0] if args and typing.get_origin(cls) is not dict else cls
+    return isinstance(cls, type) and issubclass(cls, BaseModel)
+
+
 def _describe(err: dict[str, Any]) -> tuple[str, str]:
     loc = tuple(str(p) for p in err["loc"])
     path = ".".join(loc)
@@ -112,7 +128,7 @@ def load_scenario_and_raw(
     raw = read_raw(path)
     assignments = dict(parse_assignment(a, f"{path}: --set") for a in overrides)
     source = str(path) if not assignments else f"{path} (with --set)"
-    raw = with_overrides(raw, assignments, f"{path}: --set")
+    raw = with_overrides(raw, assignments, f"{path}: --set", optional_block)
     return validate(raw, source), raw
 
 

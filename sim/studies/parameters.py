@@ -6,7 +6,8 @@ file (so a bad path or an impossible value is an error before anything runs), th
 each new scenario by copying only the blocks along the changed paths. Values that the
 format stores as distributions (nearly every number) are replaced by constants of the same
 kind; a whole-number kind (a count) gets the value rounded to an integer. Paths to the few
-plain fields (doctrine shots, reload times, zone geometry) fall back to full validation.
+plain fields (doctrine shots, reload times, zone geometry), and paths to values the file leaves
+out (a new ``pk`` entry, an omitted ``base.warning`` block), fall back to full validation.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pydantic import BaseModel
 
 from sim.io.errors import InputError
 from sim.io.overrides import with_overrides
-from sim.io.scenario_file import validate
+from sim.io.scenario_file import optional_block, validate
 from sim.model.distributions import Dist, constant
 from sim.model.scenario import Scenario
 
@@ -55,6 +56,7 @@ class Parameter:
     path: str
     integer: bool
     kind: str | None  # the distribution kind, or None for a plain field
+    fast: bool = True  # the base scenario holds a distribution there: replace it in place
 
     def coerce(self, value: float) -> float | int:
         """The value as the scenario stores it (rounded for whole-number parameters)."""
@@ -78,19 +80,22 @@ class ScenarioFactory:
     def build(self, values: list[float] | tuple[float, ...]) -> Scenario:
         """The base scenario with each parameter set to the matching value."""
         coerced = [p.coerce(v) for p, v in zip(self.parameters, values, strict=True)]
-        if any(p.kind is None for p in self.parameters):
+        if not all(p.fast for p in self.parameters):
             assignments = {p.path: v for p, v in zip(self.parameters, coerced, strict=True)}
-            return validate(with_overrides(self.raw, assignments, self.source), self.source)
+            return self._validated(assignments, self.source)
         s: Any = self.base
         for p, v in zip(self.parameters, coerced, strict=True):
             s = _replace(s, p.path.split("."), constant(v, p.kind))
         return s
 
+    def _validated(self, assignments: dict[str, Any], source: str) -> Scenario:
+        return validate(with_overrides(self.raw, assignments, source, optional_block), source)
+
     def check_value(self, index: int, value: float, source: str) -> None:
         """Raise ``InputError`` (from ``source``) if the value is not allowed at the path."""
         p = self.parameters[index]
         try:
-            validate(with_overrides(self.raw, {p.path: p.coerce(value)}, source), source)
+            self._validated({p.path: p.coerce(value)}, source)
         except InputError as exc:
             message = f"value {value:g} is not allowed: {exc.message}"
             raise InputError(source, p.path, message) from None
@@ -101,13 +106,14 @@ def _parameter(base: Scenario, raw: dict, path: str, probe: Any, source: str) ->
         raise InputError(
             source, path, f"cannot be varied; choose a model value, not one of {NOT_STUDIED}"
         )
-    probed = validate(with_overrides(raw, {path: probe}, source), source)
+    probed = validate(with_overrides(raw, {path: probe}, source, optional_block), source)
     node = node_at(probed, path)
     if isinstance(node, Dist):
-        return Parameter(path, node.kind == "count", node.kind)
+        fast = isinstance(node_at(base, path), Dist)
+        return Parameter(path, node.kind == "count", node.kind, fast)
     if isinstance(node, bool) or not isinstance(node, int | float):
         raise InputError(source, path, "is not a number; only numeric values can be varied")
-    return Parameter(path, isinstance(node, int), None)
+    return Parameter(path, isinstance(node, int), None, fast=False)
 
 
 def make_factory(base: Scenario, raw: dict, source: str, probes: dict[str, Any]) -> ScenarioFactory:
