@@ -236,6 +236,47 @@ def draw_sweep_curves(sweep: dict, path: str, folder: Path) -> list[Path]:
     return save(fig, folder / "sweep_curves")
 
 
+MAX_LINES = 6  # a second grid parameter with at most this many values gets one curve each
+
+
+def draw_sweep_lines(sweep: dict, px: str, py: str, folder: Path) -> list[Path]:
+    """Leakers and casualties against ``px``, one curve (with 95% band) per value of ``py``."""
+    points = sweep["points"]
+    metrics = _present(points, ("leaked", "casualties"))
+    if not metrics:
+        return []
+    fig, axes = plt.subplots(
+        1, len(metrics), figsize=(4.8 * len(metrics) + 0.6, 4.6), layout="constrained",
+        squeeze=False,
+    )  # fmt: skip
+    short = short_names(sweep["parameters"])
+    x_all, y_all = _values(points, px), _values(points, py)
+    levels = sorted(set(y_all.tolist()))
+    cmap = plt.get_cmap("viridis")
+    for k, (ax, metric) in enumerate(zip(axes.flat, metrics, strict=True)):
+        _style(ax, "both")
+        for i, level in enumerate(levels):
+            chosen = [p for p, y in zip(points, y_all, strict=True) if y == level]
+            x = x_all[y_all == level]
+            mean, lo, hi = _means(chosen, metric)
+            order = np.argsort(x, kind="stable")
+            colour = cmap(0.1 + 0.8 * i / max(1, len(levels) - 1))
+            label = f"{axis_name(py, short)} = {tick_value(level)}"
+            ax.plot(x[order], mean[order], "o-", ms=3.5, lw=1.6, color=colour, label=label)
+            known = np.isfinite(lo[order]) & np.isfinite(hi[order])
+            ax.fill_between(
+                x[order], lo[order], hi[order], where=known, color=colour, alpha=0.18, lw=0
+            )
+        ax.set_xlabel(axis_name(px, short))
+        ax.set_ylabel(metric_label(metric))
+        ax.set_title(f"({'ab'[k]}) {METRIC_TITLES.get(metric, metric)}", loc="left", fontsize=11)
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8.5, frameon=False, loc="best")
+    fig.suptitle(_title(sweep))
+    footnote(fig, "lines: mean per attack at each point; shaded bands: 95% confidence interval")
+    return save(fig, folder / "sweep_lines")
+
+
 # -- two varied parameters on a grid --------------------------------------------------------
 
 
@@ -602,6 +643,10 @@ def draw_sweep_figures(sweep: dict, folder: Path) -> list[Path]:
         if len(params) == 2:
             for metric in _present(sweep["points"], ("leaked", "casualties")):
                 paths += draw_sweep_heatmap(sweep, params[0], params[1], metric, folder)
+            counts = [len(set(_values(sweep["points"], p).tolist())) for p in params]
+            few = min(range(2), key=lambda j: counts[j])
+            if counts[few] <= MAX_LINES:
+                paths += draw_sweep_lines(sweep, params[1 - few], params[few], folder)
         else:
             paths += draw_main_effects(sweep, params, folder)
     elif len(params) >= 2:
