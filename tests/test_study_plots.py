@@ -127,11 +127,11 @@ SWEEPS = {
     ),
     "grid-2": (
         lambda: sweep_doc("grid", grid(upper=[0.3, 0.5, 0.7, 0.9], lower=[0.4, 0.6, 0.8])),
-        {"sweep_heatmap_leaked", "sweep_heatmap_casualties"},
+        {"sweep_heatmap_leaked", "sweep_heatmap_casualties", "sweep_lines"},
     ),
     "grid-2-fixed-third": (
         lambda: sweep_doc("grid", grid(upper=[0.3, 0.9], lower=[0.4, 0.8], count=[10])),
-        {"sweep_heatmap_leaked", "sweep_heatmap_casualties"},
+        {"sweep_heatmap_leaked", "sweep_heatmap_casualties", "sweep_lines"},
     ),
     "lhs-2": (
         lambda: sweep_doc("lhs", scattered(60, upper=(0.3, 0.9), lower=(0.4, 0.95))),
@@ -156,7 +156,7 @@ SWEEPS = {
     ),
     "grid-2-undefined": (
         lambda: with_undefined_means(sweep_doc("grid", grid(upper=[0.3, 0.9], lower=[0.4, 0.8]))),
-        {"sweep_heatmap_leaked", "sweep_heatmap_casualties"},
+        {"sweep_heatmap_leaked", "sweep_heatmap_casualties", "sweep_lines"},
     ),
 }
 
