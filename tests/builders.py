@@ -27,19 +27,22 @@ def battery(pk: float, doctrine: Any = "shoot", **overrides: Any) -> dict:
 def scenario(
     count: Any = 20,
     batteries: dict | None = None,
-    detect: float = 1.0,
+    detect: Any = 1.0,
     zones: dict | None = None,
+    detection_delay: Any = 0,
     **threat: Any,
 ) -> Scenario:
     """One threat type 'msl' launched at t = 0, flying 300 s at the origin."""
-    return validate(scenario_data(count, batteries, detect, zones, **threat), "test")
+    data = scenario_data(count, batteries, detect, zones, detection_delay, **threat)
+    return validate(data, "test")
 
 
 def scenario_data(
     count: Any = 20,
     batteries: dict | None = None,
-    detect: float = 1.0,
+    detect: Any = 1.0,
     zones: dict | None = None,
+    detection_delay: Any = 0,
     **threat: Any,
 ) -> dict:
     """The plain data of ``scenario`` (for studies, which need the file's contents)."""
@@ -55,7 +58,7 @@ def scenario_data(
         "name": "closed-form",
         "threats": {"msl": group},
         "defense": {
-            "detection": {"msl": {"probability": detect, "delay_s": 0}},
+            "detection": {"msl": {"probability": detect, "delay_s": detection_delay}},
             "batteries": batteries or {},
         },
     }
