@@ -251,3 +251,12 @@ def test_set_reaches_values_of_optional_blocks_the_file_leaves_out(tmp_path):
         load_scenario(f, ["base.warnin.compliance=0.4"])
     with pytest.raises(InputError, match=r"no key 'b' at threats \(keys there: a\)"):
         load_scenario(f, ["threats.b.count=3"])
+
+
+def test_exponents_without_a_dot_are_numbers(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text(
+        "name: t\nthreats:\n  a: {count: 2e1, flight_time_s: 1e2, aim: {x_m: 0, y_m: 0}}\n"
+    )
+    s = load_scenario(f)
+    assert s.threats["a"].count.params == (20,) and s.threats["a"].flight_time_s.params == (100.0,)

@@ -2,16 +2,29 @@
 
 PyYAML's safe loader builds only plain data, but it still expands aliases (so a few lines
 can stand for billions of nodes) and silently keeps the last of two equal keys. Both are
-checked on the composed node graph before anything is constructed.
+checked on the composed node graph before anything is constructed. YAML 1.1 reads ``1e6``
+(an exponent without a dot) as a string; this loader reads it as the number a user means.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
 MAX_NODES = 200_000
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, also reading ``1e6`` and ``2.5E-3``-style numbers as floats."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 class YamlProblem(ValueError):
@@ -52,11 +65,11 @@ def _check(node: yaml.Node, path: str, sizes: dict[int, int]) -> int:
 def load_yaml(text: str) -> Any:
     """Parse one YAML document into plain Python data, safely."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
         if node is None:
             return None
         _check(node, "", {})
-        return yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
