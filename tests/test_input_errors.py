@@ -260,3 +260,10 @@ def test_exponents_without_a_dot_are_numbers(tmp_path):
     )
     s = load_scenario(f)
     assert s.threats["a"].count.params == (20,) and s.threats["a"].flight_time_s.params == (100.0,)
+
+
+def test_coordinates_are_capped_on_both_sides(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("name: t\nthreats:\n  a: {count: 1, flight_time_s: 9, aim: {x_m: -2e7, y_m: 0}}")
+    with pytest.raises(InputError, match=r"aim\.x_m: expected at least -1e\+07"):
+        load_scenario(f)

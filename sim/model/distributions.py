@@ -301,11 +301,21 @@ def _check_support(dist: Dist, kind: Kind, cap: float, expected: str) -> None:
             f"expected at most {cap:g} (the per-replication limit), "
             f"got values up to {_far_tail(dist):g}"
         )
+    if kind == "real" and math.isfinite(cap) and _far_tail(dist, low=True) < -cap:
+        raise ValueError(
+            f"expected at least {-cap:g} (the limit), got values down to "
+            f"{_far_tail(dist, low=True):g}"
+        )
 
 
-def _far_tail(dist: Dist) -> float:
-    """The largest value, or for unbounded forms a value a draw exceeds almost never."""
-    hi = dist.support[1]
+def _far_tail(dist: Dist, low: bool = False) -> float:
+    """The largest value (``low``: the smallest), or for unbounded forms a value a draw
+    passes almost never."""
+    lo, hi = dist.support
+    if low:
+        if math.isfinite(lo):
+            return lo
+        return -math.inf if dist.form != "normal" else dist.params[0] - 8 * dist.params[1]
     if math.isfinite(hi):
         return hi
     p = dist.params
