@@ -92,12 +92,12 @@ def time_shares(runs: int) -> dict[str, float]:
     total = cumulative.get("run.py:run_monte_carlo", sum(v[2] for v in stats.stats.values()))
     phases = {
         "salvo draws": "threats.py:draw_salvo",
-        "engine (SimPy)": "core.py:run",
+        "engine (SimPy)": "replication.py:run_all",
         "batteries setup": "battery.py:__init__",
         "effects": "effects.py:casualties",
         "records": "record.py:metric_row",
         "aggregation": "aggregate.py:add",
-        "seeding": "seeding.py:replication_rng",
+        "seeding": "seeding.py:rng",
     }
     return {name: cumulative.get(key, 0.0) / total for name, key in phases.items()}
 

@@ -27,6 +27,7 @@ import numpy as np
 import simpy
 
 from sim.engine.record import Tally
+from sim.model.distributions import Dist
 from sim.model.scenario import Battery as BatteryParams
 from sim.model.threats import Salvo
 
@@ -40,12 +41,15 @@ class Battery:
         index: int,
         name: str,
         params: BatteryParams,
-        type_names: list[str],
+        pk_types: list[tuple[int, Dist]],
+        n_types: int,
         salvo: Salvo,
         rng: np.random.Generator,
         tally: Tally,
         log: list[tuple] | None,
     ) -> None:
+        """``pk_types`` lists (threat type index, pk) for the types the battery engages, in
+        scenario order (``engageable_types``)."""
         self.env = env
         self.index = index
         self.name = name
@@ -60,8 +64,9 @@ class Battery:
         self.reloads_left = params.reload.times if params.reload else 0
         self.rng = rng
         # Kill probability of one engagement with k shots: 1 - (1 - pk)^k, per threat type.
-        pk = {t: float(params.pk[t].draw(rng)) for t in type_names if t in params.pk}
-        self.pk_by_type = [pk.get(t) for t in type_names]
+        self.pk_by_type: list[float | None] = [None] * n_types
+        for t, pk in pk_types:
+            self.pk_by_type[t] = float(pk.draw(rng))
         # Per-engagement times and kill draws, made in bulk: row = threat, column = engagement.
         n = salvo.size * self.engagements
         self.reaction = params.reaction_s.sample_list(rng, n)
@@ -71,12 +76,9 @@ class Battery:
         self.queue: list[list[Any]] = []
         self.seq = 0
 
-    def engages(self, type_index: int) -> bool:
-        """Whether this battery has a kill probability for the threat type."""
-        return self.pk_by_type[type_index] is not None
-
     # -- channels -------------------------------------------------------------------------
     def _wait_for_channel(self, impact: float, deadline: float) -> simpy.Event:
+        """An event that fires with True when the threat gets a channel, False if it gives up."""
         event = self.env.event()
         entry = [impact, self.seq, event]
         self.seq += 1
@@ -100,16 +102,13 @@ class Battery:
                 event.succeed(False)
 
     # -- magazine -------------------------------------------------------------------------
-    def _take(self, wanted: int) -> int:
-        shots = min(wanted, self.magazine)
-        self.magazine -= shots
-        if self.magazine == 0:
-            self._turn_away_queue()
-            if self.reloads_left > 0:
-                self.reloads_left -= 1
-                timer = self.env.timeout(self.reload.time_s.draw(self.rng))
-                timer.callbacks.append(self._refill)
-        return shots
+    def _emptied(self) -> None:
+        """The magazine has just run out: turn the queue away and start a reload, if any."""
+        self._turn_away_queue()
+        if self.reloads_left > 0:
+            self.reloads_left -= 1
+            timer = self.env.timeout(self.reload.time_s.draw(self.rng))
+            timer.callbacks.append(self._refill)
 
     def _refill(self, _: object) -> None:
         self.magazine += int(self.reload.interceptors.draw(self.rng))
@@ -118,20 +117,25 @@ class Battery:
 
     # -- the engagement of one threat -----------------------------------------------------
     def engage(self, i: int, type_index: int, impact: float) -> Generator[simpy.Event, Any, bool]:
-        """Engage threat ``i``; returns True when it is killed here."""
+        """Engage threat ``i``; returns True when it is killed here.
+
+        The story is resumed with ``send(None)``: the channel event is read after the yield.
+        Attributes used in the loop are held in locals (this runs for every threat).
+        """
         env = self.env
         log = self.log
+        reaction = self.reaction
+        flyout = self.flyout
         k = i * self.engagements
         latest = impact - self.min_before
-        if self.magazine == 0 or env.now + self.reaction[k] + self.flyout[k] > latest:
+        if self.magazine == 0 or env.now + reaction[k] + flyout[k] > latest:
             return False
         if self.free > 0 and not self.queue:
             self.free -= 1
         else:
-            granted = yield self._wait_for_channel(
-                impact, latest - self.reaction[k] - self.flyout[k]
-            )
-            if not granted:
+            granted = self._wait_for_channel(impact, latest - reaction[k] - flyout[k])
+            yield granted
+            if not granted.value:
                 if log is not None:
                     log.append((env.now, "gave up", i, "", self.name, "no channel in time"))
                 return False
@@ -143,14 +147,17 @@ class Battery:
         b = self.index
         tally.engaged[b].add(i)
         for j in range(k, k + self.engagements):
-            if self.magazine == 0 or env.now + self.reaction[j] + self.flyout[j] > latest:
+            if self.magazine == 0 or env.now + reaction[j] + flyout[j] > latest:
                 break
-            shots = self._take(self.shots)
+            shots = min(self.shots, self.magazine)
+            self.magazine -= shots
+            if self.magazine == 0:
+                self._emptied()
             tally.interceptors[b] += shots
             if log is not None:
                 log.append((env.now, "engage", i, "", self.name, f"{shots} shot(s)"))
-                log.append((env.now + self.reaction[j], "fire", i, "", self.name, ""))
-            yield env.timeout(self.reaction[j] + self.flyout[j])
+                log.append((env.now + reaction[j], "fire", i, "", self.name, ""))
+            yield env.timeout(reaction[j] + flyout[j])
             if self.kill_u[j] < 1.0 - (1.0 - pk) ** shots:
                 tally.killed_by[i] = b
                 if log is not None:
@@ -165,3 +172,8 @@ class Battery:
             yield env.timeout(self.assess[j])
         self._release()
         return False
+
+
+def engageable_types(params: BatteryParams, type_names: list[str]) -> list[tuple[int, Dist]]:
+    """(type index, pk) of each threat type the battery has a kill probability for."""
+    return [(t, params.pk[name]) for t, name in enumerate(type_names) if name in params.pk]

@@ -66,11 +66,12 @@ def metric_row(
     intercepted = [0] * n_types
     kills = [0] * tally.n_batteries
     engaged_any = set().union(*tally.engaged)
-    for i, t in enumerate(type_index):
+    for i, (t, d, b) in enumerate(zip(type_index, detected, tally.killed_by, strict=True)):
         fired[t] += 1
-        seen[t] += detected[i]
-        engaged[t] += i in engaged_any
-        b = tally.killed_by[i]
+        if d:
+            seen[t] += 1
+        if i in engaged_any:
+            engaged[t] += 1
         if b >= 0:
             intercepted[t] += 1
             kills[b] += 1

@@ -11,17 +11,23 @@ settled by arithmetic on the salvo arrays, which keeps the event count low.
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from simpy.core import BoundClass
+from simpy.events import Event, Timeout
 
-from sim.engine.battery import Battery
+from sim.engine.battery import Battery, engageable_types
 from sim.engine.record import Tally, metric_row
+from sim.model.distributions import Dist
 from sim.model.effects import casualties
+from sim.model.scenario import Battery as BatteryParams
 from sim.model.scenario import Scenario
-from sim.model.threats import Salvo, draw_salvo
+from sim.model.threats import Salvo, draw_salvo, per_scenario
 
 
 @dataclass
@@ -34,6 +40,33 @@ class Replication:
     impact_type: np.ndarray
     events: int
     log: list[tuple] | None = None
+
+
+class _Environment(simpy.Environment):
+    """SimPy's environment with a leaner loop for running until no event is left.
+
+    ``run_all`` processes events in exactly the order of ``run()`` (time, priority, then
+    creation) and calls the same callbacks; it leaves out what this model never uses
+    (stopping at a time or event, failed events), which makes each event cheaper. It
+    reads the environment's event queue and clock like SimPy's own ``step``.
+    """
+
+    # SimPy binds these factories to each instance of the class that defines them; declared
+    # here again so that this subclass gets the same fast ``env.timeout``.
+    timeout = BoundClass(Timeout)
+    event = BoundClass(Event)
+
+    def run_all(self) -> int:
+        """Process every scheduled event; return how many were processed."""
+        queue = self._queue
+        processed = 0
+        while queue:
+            self._now, _, _, event = heapq.heappop(queue)
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+            processed += 1
+        return processed
 
 
 def _threat(
@@ -59,65 +92,84 @@ def _start(env: simpy.Environment, story: Generator[simpy.Event, object, None], 
     A lean stand-in for ``env.process``: it resumes the generator whenever the event it
     yielded is processed. Nothing in this model waits for a threat's story to end, so the
     bookkeeping of a full SimPy ``Process`` (itself an event, interrupts, an initial event)
-    is not needed; this halves the cost of each resumption.
+    is not needed; this halves the cost of each resumption. The story reads the value of
+    the event it waited for itself (only channel grants have one), so it is resumed with
+    ``send(None)``.
     """
 
-    def resume(event: simpy.Event) -> None:
+    def resume(_: simpy.Event) -> None:
         try:  # noqa: SIM105 - a bare try is cheaper than contextlib.suppress here
-            story.send(event.value).callbacks.append(resume)
+            story.send(None).callbacks.append(resume)
         except StopIteration:
             pass
 
     env.timeout(at).callbacks.append(resume)
 
 
-class _CountingEnvironment(simpy.Environment):
-    """A SimPy environment that counts the events it processes (for the benchmark)."""
+@dataclass
+class _Plan:
+    """What a replication needs from the scenario beyond its distributions, worked out once."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.processed = 0
+    types: list[str]
+    batteries: list[tuple[str, BatteryParams, list[tuple[int, Dist]]]]
+    layers: list[list[int]]  # per threat type: indices of the batteries that engage it
 
-    def step(self) -> None:
-        self.processed += 1
-        super().step()
+    @staticmethod
+    def of(s: Scenario) -> _Plan:
+        """The plan of scenario ``s``."""
+        types = s.threat_types
+        batteries = [
+            (name, params, engageable_types(params, types))
+            for name, params in s.defense.batteries.items()
+        ]
+        engaged = [{t for t, _ in pk_types} for _, _, pk_types in batteries]
+        layers = [[b for b, ts in enumerate(engaged) if t in ts] for t in range(len(types))]
+        return _Plan(types, batteries, layers)
+
+
+_plan = per_scenario(_Plan.of)
 
 
 def run_replication(
     s: Scenario, rng: np.random.Generator, trace: bool = False, count_events: bool = False
 ) -> Replication:
     """Simulate one attack with the random stream ``rng``."""
+    plan = _plan(s)
     salvo: Salvo = draw_salvo(s, rng)
-    types = s.threat_types
+    types = plan.types
+    n_types = len(types)
     log: list[tuple] | None = [] if trace else None
-    env = _CountingEnvironment() if count_events else simpy.Environment()
-    tally = Tally(salvo.size, len(s.defense.batteries))
+    env = _Environment()
+    tally = Tally(salvo.size, len(plan.batteries))
     batteries = [
-        Battery(env, b, name, params, types, salvo, rng, tally, log)
-        for b, (name, params) in enumerate(s.defense.batteries.items())
+        Battery(env, b, name, params, pk_types, n_types, salvo, rng, tally, log)
+        for b, (name, params, pk_types) in enumerate(plan.batteries)
     ]
-    by_type = [[bat for bat in batteries if bat.engages(t)] for t in range(len(types))]
+    by_type = [[batteries[b] for b in layer] for layer in plan.layers]
     type_index = salvo.type_index.tolist()
     detect_time = salvo.detect_time.tolist()
     impact_time = salvo.impact_time.tolist()
-    for i in range(salvo.size):
-        layers = by_type[type_index[i]]
-        if layers and detect_time[i] < impact_time[i]:
-            story = _threat(env, i, type_index[i], impact_time[i], layers, log)
-            _start(env, story, detect_time[i])
-    env.run()
+    for i, (t, detect, impact) in enumerate(zip(type_index, detect_time, impact_time, strict=True)):
+        layers = by_type[t]
+        if layers and detect < impact:
+            _start(env, _threat(env, i, t, impact, layers, log), detect)
+    events = env.run_all()
 
-    detected = np.isfinite(salvo.detect_time)
-    alarm = float(salvo.detect_time.min()) if salvo.size else np.inf
-    leaked = np.array(tally.killed_by) < 0
+    alarm = min(detect_time, default=math.inf)
+    leaked = [i for i, b in enumerate(tally.killed_by) if b < 0]
     lx, ly = salvo.impact_x[leaked], salvo.impact_y[leaked]
-    lt = salvo.impact_time[leaked]
     ltype = salvo.type_index[leaked]
-    hurt = casualties(s, rng, lx, ly, lt, salvo.radii[ltype], alarm)
-    row = metric_row(tally, type_index, detected.tolist(), len(types), hurt)
+    if leaked:
+        lt = salvo.impact_time[leaked]
+        hurt = casualties(s, rng, lx, ly, lt, salvo.radii[ltype], alarm)
+    else:
+        hurt = (0, 0, 0)
+    detected = [d != math.inf for d in detect_time]
+    row = metric_row(tally, type_index, detected, n_types, hurt)
     if log is not None:
-        _log_salvo(log, salvo, types, detected, leaked, alarm)
-    return Replication(row, lx, ly, ltype, env.processed if count_events else 0, log)
+        leaked_mask = np.array(tally.killed_by) < 0
+        _log_salvo(log, salvo, types, np.array(detected, dtype=bool), leaked_mask, alarm)
+    return Replication(row, lx, ly, ltype, events if count_events else 0, log)
 
 
 def _log_salvo(

@@ -13,13 +13,36 @@ sigma = CEP / sqrt(2 ln 2), so that half the impacts fall within one CEP.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
-from sim.model.scenario import Scenario
+from sim.model.scenario import Detection, Scenario, ThreatGroup
 
 SIGMA_PER_CEP = 1.0 / math.sqrt(2.0 * math.log(2.0))
+
+T = TypeVar("T")
+
+
+def per_scenario(make: Callable[[Scenario], T]) -> Callable[[Scenario], T]:
+    """``make(s)``, computed once for the scenario object last asked about.
+
+    For constants that every replication of a scenario needs: a chunk runs one scenario
+    object many times. Scenarios are immutable; the cache holds the object itself, so an
+    identity check is safe (a later scenario cannot reuse its id while it is cached).
+    """
+    last: list[tuple] = [(None, None)]  # one (scenario, value) entry, swapped whole
+
+    def cached(s: Scenario) -> T:
+        entry = last[0]
+        if entry[0] is not s:
+            entry = (s, make(s))
+            last[0] = entry
+        return entry[1]
+
+    return cached
 
 
 @dataclass
@@ -40,53 +63,78 @@ class Salvo:
         return len(self.type_index)
 
 
+@dataclass
+class _Group:
+    """A threat group with what its draws need from the rest of the scenario."""
+
+    group: ThreatGroup
+    aim_zone: tuple[float, float, float, float] | None  # centre x, y and size of the aim zone
+    detection: Detection | None
+
+
+@per_scenario
+def _groups(s: Scenario) -> list[_Group]:
+    """The threat groups of ``s`` in file order, with their aim zone and detection."""
+    out = []
+    for name, group in s.threats.items():
+        zone = None
+        if group.aim.zone is not None:
+            z = s.base.zones[group.aim.zone]
+            zone = (*z.center_m, *z.size_m)
+        out.append(_Group(group, zone, s.defense.detection.get(name)))
+    return out
+
+
 def draw_salvo(s: Scenario, rng: np.random.Generator) -> Salvo:
-    """Draw the threats of one replication."""
-    groups = list(s.threats.values())
-    counts = [int(g.count.draw(rng)) for g in groups]
+    """Draw the threats of one replication.
+
+    Per-type values (CEP, detection probability) are drawn into short per-type lists and
+    spread over the threats at the end; the draws are the same, in the same order.
+    """
+    groups = _groups(s)
+    counts = [int(g.group.count.draw(rng)) for g in groups]
     n = sum(counts)
     type_index = np.repeat(np.arange(len(groups)), counts)
     launch = np.empty(n)
     flight = np.empty(n)
     aim_x = np.empty(n)
     aim_y = np.empty(n)
-    sigma = np.empty(n)
-    detect_p = np.empty(n)
     delay = np.empty(n)
-    radii = np.zeros((len(groups), 3))
+    sigma = []  # per type
+    detect_p = []  # per type
+    radii = []  # per type: killed, wounded, tbi radius
     start = 0
-    for t, (name, group) in enumerate(s.threats.items()):
-        k = counts[t]
+    for g, k in zip(groups, counts, strict=True):
+        group = g.group
         sl = slice(start, start + k)
         start += k
         group.launch_s.fill(rng, launch[sl])
         group.flight_time_s.fill(rng, flight[sl])
-        if group.aim.zone is not None:
-            zone = s.base.zones[group.aim.zone]
-            (cx, cy), (w, h) = zone.center_m, zone.size_m
+        if g.aim_zone is not None:
+            cx, cy, w, h = g.aim_zone
             aim_x[sl] = cx + w * (rng.random(k) - 0.5)
             aim_y[sl] = cy + h * (rng.random(k) - 0.5)
         else:
             group.aim.x_m.fill(rng, aim_x[sl])
             group.aim.y_m.fill(rng, aim_y[sl])
-        sigma[sl] = SIGMA_PER_CEP * group.cep_m.draw(rng)
+        sigma.append(SIGMA_PER_CEP * group.cep_m.draw(rng))
         e = group.effects
-        radii[t] = (e.killed_m.draw(rng), e.wounded_m.draw(rng), e.tbi_m.draw(rng))
-        det = s.defense.detection.get(name)
-        if det is None:
-            detect_p[sl] = 1.0
+        radii.append((e.killed_m.draw(rng), e.wounded_m.draw(rng), e.tbi_m.draw(rng)))
+        if g.detection is None:
+            detect_p.append(1.0)
             delay[sl] = 0.0
         else:
-            detect_p[sl] = det.probability.draw(rng)
-            det.delay_s.fill(rng, delay[sl])
-    seen = rng.random(n) < detect_p
+            detect_p.append(g.detection.probability.draw(rng))
+            g.detection.delay_s.fill(rng, delay[sl])
+    seen = rng.random(n) < np.array(detect_p, dtype=float)[type_index]
     errors = rng.standard_normal((2, n))
+    sigma_each = np.array(sigma, dtype=float)[type_index]
     return Salvo(
         type_index=type_index,
         launch=launch,
         impact_time=launch + flight,
         detect_time=np.where(seen, launch + delay, np.inf),
-        impact_x=aim_x + sigma * errors[0],
-        impact_y=aim_y + sigma * errors[1],
-        radii=radii,
+        impact_x=aim_x + sigma_each * errors[0],
+        impact_y=aim_y + sigma_each * errors[1],
+        radii=np.array(radii, dtype=float).reshape(len(groups), 3),
     )

@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.engine.replication import run_replication
 from sim.model.scenario import Scenario
-from sim.montecarlo.seeding import replication_rng
+from sim.montecarlo.seeding import ReplicationStreams
 
 
 @dataclass
@@ -40,8 +40,9 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     """Run the replications of one chunk."""
     rows = []
     impacts = []
+    streams = ReplicationStreams(task.seed, task.stream)
     for i in range(task.start, task.stop):
-        rep = run_replication(task.scenario, replication_rng(task.seed, i, *task.stream))
+        rep = run_replication(task.scenario, streams.rng(i))
         rows.append(rep.row)
         if i < task.keep_impacts and len(rep.impact_x):
             impacts.append(

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import binomtest
 
 from sim.engine.record import RATIO, metric_names
 from sim.engine.replication import run_replication
@@ -359,6 +358,8 @@ class CalibrationResult:
         t = self.tries
         paths = self.plan.factory.paths
         n_acc = len(t.accepted)
+        from scipy.stats import binomtest  # slow to import: only when a document is made
+
         ci = binomtest(n_acc, t.tried).proportion_ci() if t.tried else None
         raw_cal = self.plan.factory.raw["calibration"]
         doc = {
