@@ -191,9 +191,10 @@ def _posterior_table(doc: dict) -> Table:
     )
     for col in ("unknown", "prior", "mean", "sd", "q05", "q50", "q95"):
         table.add_column(col, justify="left" if col in ("unknown", "prior") else "right")
-    for path, p in doc["posterior"].items():
+    short = _short_names(list(doc["posterior"]))
+    for name, (path, p) in zip(short, doc["posterior"].items(), strict=True):
         prior = ", ".join(f"{k} {v}" for k, v in doc["unknowns"][path].items())
-        table.add_row(path, prior, *(f"{p[k]:.3g}" for k in ("mean", "sd", "q05", "q50", "q95")))
+        table.add_row(name, prior, *(f"{p[k]:.3g}" for k in ("mean", "sd", "q05", "q50", "q95")))
     return table
 
 
