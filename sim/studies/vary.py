@@ -74,7 +74,8 @@ def parse_vary(text: str, source: str = "--vary") -> Vary:
         n = int(n_text)
         if n == 1 and a != b:
             raise InputError(source, path, f"{spec!r}: one value cannot span {a:g} to {b:g}")
-        return Vary(path, spec, values=tuple(np.linspace(a, b, n).tolist()))
+        values = tuple(float(f"{x:.12g}") for x in np.linspace(a, b, n))  # 0.45, not 0.4499..
+        return Vary(path, spec, values=values)
     values = tuple(_number(x, source, path) for x in spec.split(","))
     if len(values) > MAX_VALUES:
         raise InputError(source, path, f"at most {MAX_VALUES} values")
