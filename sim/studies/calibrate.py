@@ -16,7 +16,6 @@ every block already run).
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 from collections.abc import Callable, Iterator
@@ -68,10 +67,9 @@ class CalibrationPlan:
 
     def key(self) -> dict:
         """What a block saved in a folder must share with this calibration to be reused."""
-        canonical = json.dumps(self.factory.raw, sort_keys=True, default=str)
         return {
             "format": FORMAT,
-            "scenario_sha256": hashlib.sha256(canonical.encode()).hexdigest(),
+            "scenario_sha256": self.factory.digest,
             "seed": self.seed,
             "block": BLOCK,
         }

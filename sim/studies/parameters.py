@@ -12,7 +12,8 @@ out (a new ``pk`` entry, an omitted ``base.warning`` block), fall back to full v
 
 from __future__ import annotations
 
-import math
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,12 @@ class ScenarioFactory:
     parameters: tuple[Parameter, ...]
 
     @property
+    def digest(self) -> str:
+        """SHA-256 of the scenario data (with overrides): what saved study results belong to."""
+        canonical = json.dumps(self.raw, sort_keys=True, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
     def paths(self) -> list[str]:
         """The dotted paths of the parameters, in order."""
         return [p.path for p in self.parameters]
@@ -120,9 +127,3 @@ def make_factory(base: Scenario, raw: dict, source: str, probes: dict[str, Any])
     """A factory for the paths of ``probes``; each path is checked with its probe value."""
     params = tuple(_parameter(base, raw, path, probe, source) for path, probe in probes.items())
     return ScenarioFactory(base, raw, source, params)
-
-
-def finite(values: list[float], source: str, path: str) -> None:
-    """Reject NaN and infinities."""
-    if not all(math.isfinite(v) for v in values):
-        raise InputError(source, path, "expected finite numbers")

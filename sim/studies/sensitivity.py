@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from sim.studies.designs import DESIGN_STREAM
+from sim.studies.designs import DESIGN_STREAM, salib_problem
 from sim.studies.vary import Vary
 
 MAIN_METRICS = ("leaked", "interceptors", "killed", "wounded", "tbi", "casualties")
@@ -20,8 +20,6 @@ MAIN_METRICS = ("leaked", "interceptors", "killed", "wounded", "tbi", "casualtie
 def sobol_indices(varies: list[Vary], outputs: dict[str, np.ndarray], seed: int) -> dict:
     """``{metric: {path: {S1, S1_conf, ST, ST_conf}}}`` for each metric's output vector."""
     from SALib.analyze import sobol
-
-    from sim.studies.designs import salib_problem
 
     problem = salib_problem(varies)
     result: dict[str, dict] = {}

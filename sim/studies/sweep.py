@@ -13,7 +13,6 @@ with many runs is itself spread over the workers.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -60,11 +59,10 @@ class SweepPlan:
 
     def manifest(self) -> dict:
         """What a resumed sweep must share with the one that started the folder."""
-        canonical = json.dumps(self.factory.raw, sort_keys=True, default=str)
         return {
             "format": FORMAT,
             "scenario": self.scenario.name,
-            "scenario_sha256": hashlib.sha256(canonical.encode()).hexdigest(),
+            "scenario_sha256": self.factory.digest,
             "design": self.design,
             "vary": {v.path: v.spec for v in self.varies},
             "points": self.points,
