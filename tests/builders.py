@@ -75,3 +75,13 @@ def within(estimate: float, expected: float, se: float, k: float = 4.0) -> bool:
 def proportion_se(p: float, n: int) -> float:
     """Standard error of a proportion p estimated from n independent trials."""
     return math.sqrt(p * (1 - p) / n)
+
+
+def binomial_variance_se(n: int, p: float, runs: int) -> tuple[float, float]:
+    """Variance of Binomial(n, p) and the standard error of its sample variance over ``runs``
+    draws, sqrt((mu4 - sigma^4) / runs), with the binomial's fourth central moment
+    mu4 = n p q (1 + 3 (n - 2) p q)."""
+    pq = p * (1 - p)
+    var = n * pq
+    mu4 = n * pq * (1 + 3 * (n - 2) * pq)
+    return var, math.sqrt((mu4 - var * var) / runs)

@@ -191,3 +191,13 @@ def test_a_different_sweep_into_the_same_folder_is_refused(tmp_path):
     with pytest.raises(InputError, match="different sweep.*runs"):
         run_points(_plan([f"{PK}=0.2,0.4"], runs=60), tmp_path, workers=1)
     assert json.loads((tmp_path / "sweep-manifest.json").read_text())["runs"] == 50
+
+
+def test_a_sweep_made_by_another_engine_revision_is_not_resumed(tmp_path):
+    plan = _plan([f"{PK}=0.2,0.4"], runs=50)
+    run_points(plan, tmp_path, workers=1)
+    manifest = tmp_path / "sweep-manifest.json"
+    old = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**old, "engine": old["engine"] - 1}))
+    with pytest.raises(InputError, match="another version of adsim"):
+        run_points(plan, tmp_path, workers=1)

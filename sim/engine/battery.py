@@ -13,13 +13,14 @@ The story of a threat at a battery (``Battery.engage``):
 
 Assumptions (see docs/model.md): interceptors are taken from the magazine when an engagement
 is assigned; the shots of one engagement fly together (one flyout draw per engagement);
-reaction, flyout and assessment times are drawn per engagement; an empty magazine turns away
-queued threats at once; a reload starts when the magazine empties.
+reaction, flyout and assessment times are drawn per engagement, pk per shot; an empty
+magazine turns away queued threats at once; a reload starts when the magazine empties.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Generator
 from typing import Any
 
@@ -63,16 +64,24 @@ class Battery:
         self.reload = params.reload
         self.reloads_left = params.reload.times if params.reload else 0
         self.rng = rng
-        # Kill probability of one engagement with k shots: 1 - (1 - pk)^k, per threat type.
-        self.pk_by_type: list[float | None] = [None] * n_types
-        for t, pk in pk_types:
-            self.pk_by_type[t] = float(pk.draw(rng))
-        # Per-engagement times and kill draws, made in bulk: row = threat, column = engagement.
+        # Per-engagement times and kill draws, made in bulk: engagement j of threat i is
+        # entry i * engagements + j.
         n = salvo.size * self.engagements
         self.reaction = params.reaction_s.sample_list(rng, n)
         self.flyout = params.flyout_s.sample_list(rng, n)
         self.assess = params.assess_s.sample_list(rng, n)
         self.kill_u = rng.random(n).tolist()
+        # Kill probability of an engagement with k shots of kill probabilities p_1..p_k is
+        # 1 - (1 - p_1)...(1 - p_k), decided by one uniform. A constant pk per threat type
+        # gives 1 - (1 - pk)^k; a distribution is drawn per shot (a row of ``shots`` values
+        # per engagement, of which the shots actually fired are used).
+        self.pk_by_type: list[float] = [0.0] * n_types
+        self.pk_per_shot: list[list[list[float]] | None] = [None] * n_types
+        for t, pk in pk_types:
+            if pk.is_constant:
+                self.pk_by_type[t] = float(pk.params[0])
+            else:
+                self.pk_per_shot[t] = pk.sample(rng, n * self.shots).reshape(n, self.shots).tolist()
         self.queue: list[list[Any]] = []
         self.seq = 0
 
@@ -143,6 +152,7 @@ class Battery:
                 self._release()
                 return False
         pk = self.pk_by_type[type_index]
+        per_shot = self.pk_per_shot[type_index]
         tally = self.tally
         b = self.index
         tally.engaged[b].add(i)
@@ -158,7 +168,11 @@ class Battery:
                 log.append((env.now, "engage", i, "", self.name, f"{shots} shot(s)"))
                 log.append((env.now + reaction[j], "fire", i, "", self.name, ""))
             yield env.timeout(reaction[j] + flyout[j])
-            if self.kill_u[j] < 1.0 - (1.0 - pk) ** shots:
+            if per_shot is None:
+                p_kill = 1.0 - (1.0 - pk) ** shots
+            else:
+                p_kill = 1.0 - math.prod([1.0 - q for q in per_shot[j][:shots]])
+            if self.kill_u[j] < p_kill:
                 tally.killed_by[i] = b
                 if log is not None:
                     log.append((env.now, "intercept", i, "", self.name, "killed"))

@@ -29,6 +29,12 @@ from sim.model.scenario import Battery as BatteryParams
 from sim.model.scenario import Scenario
 from sim.model.threats import Salvo, draw_salvo, per_scenario
 
+# Raised whenever the same scenario and seed can give different numbers than before (a
+# change of the model or of the order of random draws). Saved study folders record it, so
+# that a resumed study never mixes results of two revisions. Revision 2: values drawn per
+# threat, shot and person; detections after impact do not count.
+ENGINE_REVISION = 2
+
 
 @dataclass
 class Replication:
@@ -161,7 +167,7 @@ def run_replication(
     ltype = salvo.type_index[leaked]
     if leaked:
         lt = salvo.impact_time[leaked]
-        hurt = casualties(s, rng, lx, ly, lt, salvo.radii[ltype], alarm)
+        hurt = casualties(s, rng, lx, ly, lt, salvo.radii[leaked], alarm)
     else:
         hurt = (0, 0, 0)
     detected = [d != math.inf for d in detect_time]
@@ -185,7 +191,7 @@ def _log_salvo(
     for i in range(salvo.size):
         log.append((float(salvo.launch[i]), "launch", i, "", "", ""))
         if not detected[i]:
-            log.append((float(salvo.launch[i]), "undetected", i, "", "", "never seen"))
+            log.append((float(salvo.launch[i]), "undetected", i, "", "", "not seen before impact"))
         if leaked[i]:
             log.append(
                 (

@@ -11,10 +11,10 @@ People are uniform in their zone's rectangle and independent, so only those who 
 reached matter. Each zone is cut into equal cells and the cells that meet the square around
 some impact's reach are kept; the number of people in them is drawn as
 Binomial(N, kept area / zone area) and only those people are placed (uniformly over the kept
-cells), given a shelter time and a compliance draw, and scored against the impacts that
-reach them. This has exactly the distribution of placing everyone, at a cost that grows with
-the people near impacts, not with the base's population. The Carleton function is cut where
-it falls below 1e-6 (r > 3.72 R).
+cells), given their own compliance, shelter time and protection draws, and scored against
+the impacts that reach them. This has exactly the distribution of placing everyone, at a
+cost that grows with the people near impacts, not with the base's population. The Carleton
+function is cut where it falls below 1e-6 (r > 3.72 R).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from sim.model.distributions import Dist
 from sim.model.scenario import Scenario
 
 CARLETON_CUTOFF = math.sqrt(math.log(1e6))  # p < 1e-6 beyond this many radii
@@ -66,11 +67,9 @@ def casualties(
             zip(x.tolist(), y.tolist(), t.tolist(), radii.tolist(), strict=True)
         )
     ]
-    prot = s.base.protection
-    unprotected = _unprotected(prot.killed.draw(rng), prot.wounded.draw(rng), prot.tbi.draw(rng))
+    prot = (s.base.protection.killed, s.base.protection.wounded, s.base.protection.tbi)
     warning = s.base.warning
     shelters = warning is not None and math.isfinite(alarm)
-    compliance = warning.compliance.draw(rng) if shelters else 0.0
     totals = np.zeros(4, dtype=np.int64)
     for zone in zones.values():
         people = int(zone.personnel.draw(rng))
@@ -90,12 +89,14 @@ def casualties(
         if m == 0:
             continue
         covered_at = None
+        unprotected = None
         if shelters:
-            complies = rng.random(m) < compliance
+            complies = _complies(rng, warning.compliance, m)
             in_time = alarm + warning.shelter_time_s.sample(rng, m)
             # When each person is under cover: never (inf) for those who do not comply. Impact
             # times are finite, so covered_at <= t is exactly "complies and in time".
             covered_at = np.where(complies, in_time, np.inf)
+            unprotected = _unprotected_people(rng, prot, m)
         worst = np.zeros(m, dtype=np.int8)
         for xi, yi, ti, reach, radius2 in near:
             # only the people within reach of this impact can be hurt by it
@@ -107,13 +108,16 @@ def casualties(
             idx = (dx <= reach * reach).nonzero()[0]
             if len(idx) == 0:
                 continue
-            exposed = None if covered_at is None else covered_at[idx] > ti
+            exposed = shield = None
+            if covered_at is not None:
+                exposed = covered_at[idx] > ti
+                shield = unprotected if unprotected.shape[1] == 1 else unprotected[:, idx]
             if function == "cookie-cutter":
-                severity = _cookie_severity(rng, dx[idx], radius2, exposed, unprotected)
+                severity = _cookie_severity(rng, dx[idx], radius2, exposed, shield)
             else:
                 p = _probability(dx[idx], radius2, function)  # (3, n)
                 if exposed is not None:
-                    p *= np.where(exposed, 1.0, unprotected)
+                    p *= np.where(exposed, 1.0, shield)
                 severity = _severity(rng, p)
             worst[idx] = np.maximum(worst[idx], severity)
         totals += np.bincount(worst, minlength=4)
@@ -136,7 +140,7 @@ def _cookie_severity(
     r2: np.ndarray,
     radius2: np.ndarray,
     exposed: np.ndarray | None,
-    unprotected: np.ndarray,
+    unprotected: np.ndarray | None,
 ) -> np.ndarray:
     """``_severity`` for the cookie-cutter, in booleans: the same outcome from the same draws.
 
@@ -226,6 +230,24 @@ def _grid(nx: int, ny: int) -> tuple[np.ndarray, np.ndarray]:
     col, row = col.astype(float), row.astype(float)
     col.flags.writeable = row.flags.writeable = False
     return col, row
+
+
+def _complies(rng: np.random.Generator, compliance: Dist, m: int) -> np.ndarray:
+    """Whether each of m people takes shelter, each with its own compliance draw."""
+    if compliance.is_constant:
+        return rng.random(m) < compliance.params[0]
+    chance = compliance.sample(rng, m)
+    return rng.random(m) < chance
+
+
+def _unprotected_people(
+    rng: np.random.Generator, protection: tuple[Dist, Dist, Dist], m: int
+) -> np.ndarray:
+    """1 - protection per category (killed, wounded, tbi) and person: (3, m), or (3, 1)
+    shared by everyone when all three are constants."""
+    if all(p.is_constant for p in protection):
+        return _unprotected(*(p.params[0] for p in protection))
+    return 1.0 - np.array([p.sample(rng, m) for p in protection])
 
 
 @functools.lru_cache(maxsize=64)

@@ -2,9 +2,9 @@
 
 All of one replication's threat draws are made here, in bulk and in a fixed order, before
 the event loop starts (this keeps the random stream independent of what happens in the
-engagement). Per-type parameters (count, CEP, effect radii, detection probability) are drawn
-once per replication; launch time, flight time, aim point in a zone and detection delay once
-per threat.
+engagement). A group's count is drawn once per replication; everything else (launch time,
+flight time, aim point, CEP, effect radii, detection probability and delay) once per threat.
+A constant takes no draw, so constants leave the random stream as it is.
 
 Impact point of a leaker: aim point plus a circular normal error with
 sigma = CEP / sqrt(2 ln 2), so that half the impacts fall within one CEP.
@@ -52,10 +52,10 @@ class Salvo:
     type_index: np.ndarray  # int, index into Scenario.threat_types
     launch: np.ndarray  # s
     impact_time: np.ndarray  # s, launch + flight time
-    detect_time: np.ndarray  # s, launch + detection delay; inf when never detected
+    detect_time: np.ndarray  # s, launch + detection delay; inf when not known before impact
     impact_x: np.ndarray  # m, where the threat lands if it leaks
     impact_y: np.ndarray
-    radii: np.ndarray  # (n_types, 3) killed, wounded, tbi radius in m
+    radii: np.ndarray  # (threats, 3) killed, wounded, tbi radius in m
 
     @property
     def size(self) -> int:
@@ -88,8 +88,8 @@ def _groups(s: Scenario) -> list[_Group]:
 def draw_salvo(s: Scenario, rng: np.random.Generator) -> Salvo:
     """Draw the threats of one replication.
 
-    Per-type values (CEP, detection probability) are drawn into short per-type lists and
-    spread over the threats at the end; the draws are the same, in the same order.
+    A threat is detected when its detection draw succeeds and its delay ends before it
+    lands; otherwise its detection time is inf.
     """
     groups = _groups(s)
     counts = [int(g.group.count.draw(rng)) for g in groups]
@@ -99,10 +99,10 @@ def draw_salvo(s: Scenario, rng: np.random.Generator) -> Salvo:
     flight = np.empty(n)
     aim_x = np.empty(n)
     aim_y = np.empty(n)
+    cep = np.empty(n)
+    radii = np.empty((n, 3))
+    detect_p = np.empty(n)
     delay = np.empty(n)
-    sigma = []  # per type
-    detect_p = []  # per type
-    radii = []  # per type: killed, wounded, tbi radius
     start = 0
     for g, k in zip(groups, counts, strict=True):
         group = g.group
@@ -117,24 +117,28 @@ def draw_salvo(s: Scenario, rng: np.random.Generator) -> Salvo:
         else:
             group.aim.x_m.fill(rng, aim_x[sl])
             group.aim.y_m.fill(rng, aim_y[sl])
-        sigma.append(SIGMA_PER_CEP * group.cep_m.draw(rng))
+        group.cep_m.fill(rng, cep[sl])
         e = group.effects
-        radii.append((e.killed_m.draw(rng), e.wounded_m.draw(rng), e.tbi_m.draw(rng)))
+        e.killed_m.fill(rng, radii[sl, 0])
+        e.wounded_m.fill(rng, radii[sl, 1])
+        e.tbi_m.fill(rng, radii[sl, 2])
         if g.detection is None:
-            detect_p.append(1.0)
+            detect_p[sl] = 1.0
             delay[sl] = 0.0
         else:
-            detect_p.append(g.detection.probability.draw(rng))
+            g.detection.probability.fill(rng, detect_p[sl])
             g.detection.delay_s.fill(rng, delay[sl])
-    seen = rng.random(n) < np.array(detect_p, dtype=float)[type_index]
+    seen = rng.random(n) < detect_p
     errors = rng.standard_normal((2, n))
-    sigma_each = np.array(sigma, dtype=float)[type_index]
+    sigma = SIGMA_PER_CEP * cep
+    impact_time = launch + flight
+    detect_time = launch + delay
     return Salvo(
         type_index=type_index,
         launch=launch,
-        impact_time=launch + flight,
-        detect_time=np.where(seen, launch + delay, np.inf),
-        impact_x=aim_x + sigma_each * errors[0],
-        impact_y=aim_y + sigma_each * errors[1],
-        radii=np.array(radii, dtype=float).reshape(len(groups), 3),
+        impact_time=impact_time,
+        detect_time=np.where(seen & (detect_time < impact_time), detect_time, np.inf),
+        impact_x=aim_x + sigma * errors[0],
+        impact_y=aim_y + sigma * errors[1],
+        radii=radii,
     )

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine import ENGINE_REVISION
 from sim.engine.record import RATIO, metric_names
 from sim.engine.replication import run_replication
 from sim.io.errors import InputError
@@ -69,6 +70,7 @@ class CalibrationPlan:
         """What a block saved in a folder must share with this calibration to be reused."""
         return {
             "format": FORMAT,
+            "engine": ENGINE_REVISION,
             "scenario_sha256": self.factory.digest,
             "seed": self.seed,
             "block": BLOCK,

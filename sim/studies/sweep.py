@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine import ENGINE_REVISION
 from sim.engine.record import RATIO, metric_names
 from sim.io.errors import InputError
 from sim.io.results import write_json_atomic
@@ -61,6 +62,7 @@ class SweepPlan:
         """What a resumed sweep must share with the one that started the folder."""
         return {
             "format": FORMAT,
+            "engine": ENGINE_REVISION,
             "scenario": self.scenario.name,
             "scenario_sha256": self.factory.digest,
             "design": self.design,
@@ -128,6 +130,13 @@ def prepare_folder(plan: SweepPlan, out_dir: Path) -> dict[int, dict]:
             old = {}
         if old != manifest:
             differ = sorted(k for k in manifest if old.get(k) != manifest[k]) or ["format"]
+            if "engine" in differ:
+                raise InputError(
+                    "--out",
+                    str(out_dir),
+                    "holds a sweep made by another version of adsim, whose random draws "
+                    "differ; choose another --out (or delete the folder to start again)",
+                )
             raise InputError(
                 "--out",
                 str(out_dir),
