@@ -25,8 +25,9 @@ from collections.abc import Generator
 from typing import Any
 
 import numpy as np
-import simpy
+from simpy.events import Event
 
+from sim.engine.events import Environment
 from sim.engine.record import Tally
 from sim.model.distributions import Dist
 from sim.model.scenario import Battery as BatteryParams
@@ -38,7 +39,7 @@ class Battery:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         index: int,
         name: str,
         params: BatteryParams,
@@ -86,7 +87,7 @@ class Battery:
         self.seq = 0
 
     # -- channels -------------------------------------------------------------------------
-    def _wait_for_channel(self, impact: float, deadline: float) -> simpy.Event:
+    def _wait_for_channel(self, impact: float, deadline: float) -> Event:
         """An event that fires with True when the threat gets a channel, False if it gives up."""
         event = self.env.event()
         entry = [impact, self.seq, event]
@@ -125,7 +126,7 @@ class Battery:
             self.log.append((self.env.now, "reload", -1, "", self.name, f"{self.magazine} ready"))
 
     # -- the engagement of one threat -----------------------------------------------------
-    def engage(self, i: int, type_index: int, impact: float) -> Generator[simpy.Event, Any, bool]:
+    def engage(self, i: int, type_index: int, impact: float) -> Generator[Event, Any, bool]:
         """Engage threat ``i``; returns True when it is killed here.
 
         The story is resumed with ``send(None)``: the channel event is read after the yield.
@@ -164,26 +165,28 @@ class Battery:
             if self.magazine == 0:
                 self._emptied()
             tally.interceptors[b] += shots
-            if log is not None:
-                log.append((env.now, "engage", i, "", self.name, f"{shots} shot(s)"))
-                log.append((env.now + reaction[j], "fire", i, "", self.name, ""))
-            yield env.timeout(reaction[j] + flyout[j])
+            flight = reaction[j] + flyout[j]
             if per_shot is None:
                 p_kill = 1.0 - (1.0 - pk) ** shots
             else:
                 p_kill = 1.0 - math.prod([1.0 - q for q in per_shot[j][:shots]])
-            if self.kill_u[j] < p_kill:
-                tally.killed_by[i] = b
-                if log is not None:
-                    log.append((env.now, "intercept", i, "", self.name, "killed"))
-                if self.assess[j] > 0:
-                    env.timeout(self.assess[j]).callbacks.append(self._release)
-                else:
-                    self._release()
-                return True
+            killed = self.kill_u[j] < p_kill
+            # The outcome is known now, from draws made in advance, so the story waits once
+            # per engagement: until the channel is released after a kill, or until the
+            # assessment of a miss is over. Times are summed in the order that waiting
+            # would sum them, so they are the same numbers to the last bit.
+            hit = env.now + flight
+            done = hit + self.assess[j]
             if log is not None:
-                log.append((env.now, "miss", i, "", self.name, ""))
-            yield env.timeout(self.assess[j])
+                log.append((env.now, "engage", i, "", self.name, f"{shots} shot(s)"))
+                log.append((env.now + reaction[j], "fire", i, "", self.name, ""))
+                outcome = ("intercept", "killed") if killed else ("miss", "")
+                log.append((hit, *outcome[:1], i, "", self.name, outcome[1]))
+            if killed:
+                tally.killed_by[i] = b
+                env.at(done if self.assess[j] > 0 else hit).callbacks.append(self._release)
+                return True
+            yield env.at(done)
         self._release()
         return False
 

@@ -11,17 +11,13 @@ settled by arithmetic on the salvo arrays, which keeps the event count low.
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
-import simpy
-from simpy.core import BoundClass
-from simpy.events import Event, Timeout
 
 from sim.engine.battery import Battery, engageable_types
+from sim.engine.events import Environment, Story, start
 from sim.engine.record import Tally, metric_row
 from sim.model.distributions import Dist
 from sim.model.effects import casualties
@@ -48,41 +44,14 @@ class Replication:
     log: list[tuple] | None = None
 
 
-class _Environment(simpy.Environment):
-    """SimPy's environment with a leaner loop for running until no event is left.
-
-    ``run_all`` processes events in exactly the order of ``run()`` (time, priority, then
-    creation) and calls the same callbacks; it leaves out what this model never uses
-    (stopping at a time or event, failed events), which makes each event cheaper. It
-    reads the environment's event queue and clock like SimPy's own ``step``.
-    """
-
-    # SimPy binds these factories to each instance of the class that defines them; declared
-    # here again so that this subclass gets the same fast ``env.timeout``.
-    timeout = BoundClass(Timeout)
-    event = BoundClass(Event)
-
-    def run_all(self) -> int:
-        """Process every scheduled event; return how many were processed."""
-        queue = self._queue
-        processed = 0
-        while queue:
-            self._now, _, _, event = heapq.heappop(queue)
-            callbacks, event.callbacks = event.callbacks, None
-            for callback in callbacks:
-                callback(event)
-            processed += 1
-        return processed
-
-
 def _threat(
-    env: simpy.Environment,
+    env: Environment,
     i: int,
     type_index: int,
     impact: float,
     batteries: list[Battery],
     log: list[tuple] | None,
-) -> Generator[simpy.Event, object, None]:
+) -> Story:
     """The story of a detected threat, from the moment it becomes known."""
     if log is not None:
         log.append((env.now, "detect", i, "", "", ""))
@@ -90,26 +59,6 @@ def _threat(
         killed = yield from battery.engage(i, type_index, impact)
         if killed:
             return
-
-
-def _start(env: simpy.Environment, story: Generator[simpy.Event, object, None], at: float) -> None:
-    """Run a story on SimPy's event loop from time ``at``.
-
-    A lean stand-in for ``env.process``: it resumes the generator whenever the event it
-    yielded is processed. Nothing in this model waits for a threat's story to end, so the
-    bookkeeping of a full SimPy ``Process`` (itself an event, interrupts, an initial event)
-    is not needed; this halves the cost of each resumption. The story reads the value of
-    the event it waited for itself (only channel grants have one), so it is resumed with
-    ``send(None)``.
-    """
-
-    def resume(_: simpy.Event) -> None:
-        try:  # noqa: SIM105 - a bare try is cheaper than contextlib.suppress here
-            story.send(None).callbacks.append(resume)
-        except StopIteration:
-            pass
-
-    env.timeout(at).callbacks.append(resume)
 
 
 @dataclass
@@ -145,7 +94,7 @@ def run_replication(
     types = plan.types
     n_types = len(types)
     log: list[tuple] | None = [] if trace else None
-    env = _Environment()
+    env = Environment()
     tally = Tally(salvo.size, len(plan.batteries))
     batteries = [
         Battery(env, b, name, params, pk_types, n_types, salvo, rng, tally, log)
@@ -158,7 +107,7 @@ def run_replication(
     for i, (t, detect, impact) in enumerate(zip(type_index, detect_time, impact_time, strict=True)):
         layers = by_type[t]
         if layers and detect < impact:
-            _start(env, _threat(env, i, t, impact, layers, log), detect)
+            start(env, _threat(env, i, t, impact, layers, log), detect)
     events = env.run_all()
 
     alarm = min(detect_time, default=math.inf)

@@ -11,7 +11,6 @@ import itertools
 from typing import Literal
 
 import numpy as np
-from scipy.stats import qmc
 
 from sim.io.errors import InputError
 from sim.studies.vary import Vary
@@ -68,6 +67,8 @@ def design_points(varies: list[Vary], design: str, points: int | None, seed: int
     if design == "lhs":
         if points > MAX_POINTS:
             raise InputError("--points", str(points), f"at most {MAX_POINTS:,}")
+        from scipy.stats import qmc  # imported here: scipy.stats takes a second to load
+
         unit = qmc.LatinHypercube(d=len(varies), rng=rng).random(points)
         return qmc.scale(unit, lo, hi)
     from SALib.sample import sobol as saltelli
