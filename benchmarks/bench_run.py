@@ -99,7 +99,7 @@ def time_shares(runs: int) -> dict[str, float]:
     total = cumulative.get("run.py:run_monte_carlo", sum(v[2] for v in stats.stats.values()))
     phases = {
         "salvo draws": "threats.py:draw_salvo",
-        "engine (SimPy)": "replication.py:run_all",
+        "engine (SimPy)": "events.py:run_all",
         "batteries setup": "battery.py:__init__",
         "effects": "effects.py:casualties",
         "records": "record.py:metric_row",
