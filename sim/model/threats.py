@@ -19,7 +19,8 @@ from typing import TypeVar
 
 import numpy as np
 
-from sim.model.scenario import Detection, Scenario, ThreatGroup
+from sim.model.distributions import Dist
+from sim.model.scenario import Scenario
 
 SIGMA_PER_CEP = 1.0 / math.sqrt(2.0 * math.log(2.0))
 
@@ -63,82 +64,104 @@ class Salvo:
         return len(self.type_index)
 
 
+# Columns of a replication's per-threat table, in the order their values are drawn.
+LAUNCH, FLIGHT, AIM_X, AIM_Y, CEP, KILLED_M, WOUNDED_M, TBI_M, DETECT_P, DELAY = range(10)
+N_COLUMNS = 10
+
+
 @dataclass
 class _Group:
-    """A threat group with what its draws need from the rest of the scenario."""
+    """How to fill one threat group's rows of the per-threat table.
 
-    group: ThreatGroup
-    aim_zone: tuple[float, float, float, float] | None  # centre x, y and size of the aim zone
-    detection: Detection | None
+    ``constants`` holds each column's constant value (nan where the value is drawn);
+    ``draws`` lists the drawn columns in draw order, each with its distribution, or, for an
+    aim point in a zone, the zone's centre and size along that axis.
+    """
+
+    count: Dist
+    constants: np.ndarray
+    draws: list[tuple[int, Dist | tuple[float, float]]]
 
 
 @per_scenario
 def _groups(s: Scenario) -> list[_Group]:
-    """The threat groups of ``s`` in file order, with their aim zone and detection."""
+    """The threat groups of ``s`` in file order, ready to draw."""
     out = []
     for name, group in s.threats.items():
-        zone = None
+        e = group.effects
+        detection = s.defense.detection.get(name)
+        values: list[tuple[int, Dist | tuple[float, float] | float]] = [
+            (LAUNCH, group.launch_s),
+            (FLIGHT, group.flight_time_s),
+        ]
         if group.aim.zone is not None:
             z = s.base.zones[group.aim.zone]
-            zone = (*z.center_m, *z.size_m)
-        out.append(_Group(group, zone, s.defense.detection.get(name)))
+            values += [(AIM_X, (z.center_m[0], z.size_m[0])), (AIM_Y, (z.center_m[1], z.size_m[1]))]
+        else:
+            values += [(AIM_X, group.aim.x_m), (AIM_Y, group.aim.y_m)]
+        values += [(CEP, group.cep_m), (KILLED_M, e.killed_m), (WOUNDED_M, e.wounded_m)]
+        values += [(TBI_M, e.tbi_m)]
+        if detection is None:
+            values += [(DETECT_P, 1.0), (DELAY, 0.0)]
+        else:
+            values += [(DETECT_P, detection.probability), (DELAY, detection.delay_s)]
+        constants = np.full(N_COLUMNS, np.nan)
+        draws: list[tuple[int, Dist | tuple[float, float]]] = []
+        for column, value in values:
+            if isinstance(value, float):
+                constants[column] = value
+            elif isinstance(value, Dist) and value.is_constant:
+                constants[column] = value.params[0]
+            else:
+                draws.append((column, value))
+        out.append(_Group(group.count, constants, draws))
     return out
+
+
+@per_scenario
+def _constants(s: Scenario) -> np.ndarray:
+    """(groups, columns): the constant values of each group's table rows."""
+    return np.array([g.constants for g in _groups(s)]).reshape(-1, N_COLUMNS)
 
 
 def draw_salvo(s: Scenario, rng: np.random.Generator) -> Salvo:
     """Draw the threats of one replication.
 
-    A threat is detected when its detection draw succeeds and its delay ends before it
-    lands; otherwise its detection time is inf.
+    The threats' values are drawn group by group, column by column, into one table whose
+    constant entries are filled in advance (a constant takes no draw). A threat is detected
+    when its detection draw succeeds and its delay ends before it lands; otherwise its
+    detection time is inf.
     """
     groups = _groups(s)
-    counts = [int(g.group.count.draw(rng)) for g in groups]
+    counts = [int(g.count.draw(rng)) for g in groups]
     n = sum(counts)
     type_index = np.repeat(np.arange(len(groups)), counts)
-    launch = np.empty(n)
-    flight = np.empty(n)
-    aim_x = np.empty(n)
-    aim_y = np.empty(n)
-    cep = np.empty(n)
-    radii = np.empty((n, 3))
-    detect_p = np.empty(n)
-    delay = np.empty(n)
+    table = _constants(s)[type_index]  # (threats, columns), a new array
     start = 0
     for g, k in zip(groups, counts, strict=True):
-        group = g.group
-        sl = slice(start, start + k)
+        if not g.draws:
+            start += k
+            continue
+        rows = table[start : start + k]
         start += k
-        group.launch_s.fill(rng, launch[sl])
-        group.flight_time_s.fill(rng, flight[sl])
-        if g.aim_zone is not None:
-            cx, cy, w, h = g.aim_zone
-            aim_x[sl] = cx + w * (rng.random(k) - 0.5)
-            aim_y[sl] = cy + h * (rng.random(k) - 0.5)
-        else:
-            group.aim.x_m.fill(rng, aim_x[sl])
-            group.aim.y_m.fill(rng, aim_y[sl])
-        group.cep_m.fill(rng, cep[sl])
-        e = group.effects
-        e.killed_m.fill(rng, radii[sl, 0])
-        e.wounded_m.fill(rng, radii[sl, 1])
-        e.tbi_m.fill(rng, radii[sl, 2])
-        if g.detection is None:
-            detect_p[sl] = 1.0
-            delay[sl] = 0.0
-        else:
-            g.detection.probability.fill(rng, detect_p[sl])
-            g.detection.delay_s.fill(rng, delay[sl])
-    seen = rng.random(n) < detect_p
+        for column, value in g.draws:
+            if isinstance(value, Dist):
+                rows[:, column] = value.sample(rng, k)
+            else:  # uniform over the aim zone along this axis
+                centre, size = value
+                rows[:, column] = centre + size * (rng.random(k) - 0.5)
+    launch = table[:, LAUNCH]
+    impact_time = launch + table[:, FLIGHT]
+    detect_time = launch + table[:, DELAY]
+    seen = rng.random(n) < table[:, DETECT_P]
     errors = rng.standard_normal((2, n))
-    sigma = SIGMA_PER_CEP * cep
-    impact_time = launch + flight
-    detect_time = launch + delay
+    sigma = SIGMA_PER_CEP * table[:, CEP]
     return Salvo(
         type_index=type_index,
         launch=launch,
         impact_time=impact_time,
         detect_time=np.where(seen & (detect_time < impact_time), detect_time, np.inf),
-        impact_x=aim_x + sigma * errors[0],
-        impact_y=aim_y + sigma * errors[1],
-        radii=radii,
+        impact_x=table[:, AIM_X] + sigma * errors[0],
+        impact_y=table[:, AIM_Y] + sigma * errors[1],
+        radii=table[:, KILLED_M : TBI_M + 1],
     )
