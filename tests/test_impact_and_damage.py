@@ -120,3 +120,23 @@ def test_people_beyond_every_radius_are_unhurt() -> None:
     s = scenario(5, {}, cep_m=0, effects=effects(10, 20, 100), zones=zone)
     r = run_monte_carlo(s, runs=200, seed=7, workers=1)
     assert r.metrics["casualties"]["max"] == 0
+
+
+@pytest.mark.parametrize("sheltered", [False, True])
+def test_nested_cookie_cutter_scoring_equals_the_general_one(sheltered: bool) -> None:
+    # the shortcut for nested radii and protections gives the same outcome from the same draws
+    from sim.model.effects import _cookie_severity, _nested_cookie_severity
+
+    gen = np.random.default_rng(8)
+    for radii in ([10.0, 20.0, 30.0], [0.0, 20.0, 20.0], [15.0, 15.0, 40.0], [0.0, 0.0, 5.0]):
+        radius2 = np.square(np.array(radii))[:, None]
+        radius2[radius2 <= 0] = -np.inf
+        r2 = gen.uniform(0, 45.0, 5000) ** 2
+        exposed = gen.random(5000) < 0.3 if sheltered else None
+        unprotected = np.array([[0.05], [0.1], [0.5]]) if sheltered else None
+        general = _cookie_severity(np.random.default_rng(3), r2, radius2, exposed, unprotected)
+        nested = _nested_cookie_severity(
+            np.random.default_rng(3), r2, radius2, exposed, unprotected
+        )
+        assert np.array_equal(general, nested), radii
+        assert set(np.unique(nested)) <= {0, 1, 2, 3}
