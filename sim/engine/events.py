@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Generator
+from itertools import count
+from types import MethodType
 
 import simpy
 from simpy.core import BoundClass
@@ -44,6 +46,17 @@ class Environment(simpy.Environment):
     bit; a time computed ahead as ``(t + a) + b`` stays the time that waiting ``a`` and then
     ``b`` would reach."""
 
+    def __init__(self) -> None:
+        # simpy.Environment.__init__ at time 0, with its factories bound directly (SimPy's
+        # bind_early looks them up by walking the class dictionary)
+        self._now = 0
+        self._queue = []
+        self._eid = count()
+        self._active_proc = None
+        self.timeout = MethodType(Timeout, self)
+        self.event = MethodType(Event, self)
+        self.at = MethodType(_At, self)
+
     def run_all(self) -> int:
         """Process every scheduled event; return how many were processed."""
         queue = self._queue
@@ -74,4 +87,4 @@ def start(env: Environment, story: Story, at: float) -> None:
         except StopIteration:
             pass
 
-    env.timeout(at).callbacks.append(resume)
+    env.at(at).callbacks.append(resume)
