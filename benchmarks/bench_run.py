@@ -10,6 +10,8 @@ shared performance reference) and prints a table:
 - the same scenario in a straightforward SimPy program (``naive_baseline.py``) on this
   machine, and adsim's speed as a multiple of it: the issue's targets (4,500 and 8,000
   reps/s where that program runs 1,600) are 2.8 and 5 times it, whatever the machine;
+- CPU instructions per replication of both (valgrind's callgrind, when installed), a
+  measure that does not drift with the load of a shared machine;
 - peak resident memory of the ``adsim run`` processes;
 - where one worker's time goes: salvo draws, engine (SimPy), effects, records, aggregation,
   seeding.
@@ -21,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -85,6 +89,51 @@ def events_per_replication(n: int = 2000) -> float:
         run_replication(s, replication_rng(1, i), count_events=True).events for i in range(n)
     )
     return total / n
+
+
+_COUNT_ADSIM = """
+import sys
+from sim import load_scenario
+from sim.montecarlo.chunk import ChunkTask, run_chunk
+s = load_scenario(sys.argv[1])
+run_chunk(ChunkTask(s, 1, 0, 20))
+if int(sys.argv[2]):
+    run_chunk(ChunkTask(s, 2, 0, int(sys.argv[2])))
+"""
+_COUNT_NAIVE = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from naive_baseline import run_naive
+run_naive(20)
+if int(sys.argv[2]):
+    run_naive(int(sys.argv[2]), seed=2)
+"""
+
+
+def instructions_per_replication(runs: int = 200) -> tuple[float, float] | None:
+    """CPU instructions per replication of adsim's loop and of the naive program.
+
+    Counted by valgrind's callgrind (None when valgrind is missing): unlike seconds, the
+    count does not depend on what else the machine is doing. Each program runs twice,
+    with and without ``runs`` replications, so that start-up is subtracted.
+    """
+    if shutil.which("valgrind") is None:
+        return None
+
+    def count(script: str, arg: str, n: int) -> int:
+        out = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+            + [sys.executable, "-c", script, arg, str(n)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        ).stderr
+        return int(re.search(r"Collected : (\d+)", out).group(1))
+
+    adsim = count(_COUNT_ADSIM, str(SCENARIO), runs) - count(_COUNT_ADSIM, str(SCENARIO), 0)
+    naive = count(_COUNT_NAIVE, str(HERE), runs) - count(_COUNT_NAIVE, str(HERE), 0)
+    return adsim / runs, naive / runs
 
 
 def time_shares(runs: int) -> dict[str, float]:
@@ -173,6 +222,12 @@ def main() -> None:
         rate = loop_rate(args.runs, workers)
         print(f"{f'Monte Carlo loop only, {workers} worker(s): reps/s':<46}{rate:>14,.0f}")
     print(f"{'SimPy events per replication':<46}{events_per_replication():>14.1f}")
+    counted = instructions_per_replication()
+    if counted is not None:
+        adsim, naive = counted
+        print(f"{'CPU instructions per replication, adsim':<46}{adsim:>14,.0f}")
+        print(f"{'  the naive program':<46}{naive:>14,.0f}")
+        print(f"{'  naive / adsim (1 worker, loop only)':<46}{naive / adsim:>14.2f}")
     if args.million:
         rate, peak = command_rate(1_000_000, cores)
         print(f"{'adsim run, 10^6 runs, all workers: reps/s':<46}{rate:>14,.0f}")
