@@ -105,18 +105,17 @@ def threat(
     x, y = rng.normal(0.0, sigma), rng.normal(0.0, sigma)
     counts["fired"] += 1
     prob, delay = spec["detect"]
-    if rng.random() < prob:
+    if rng.random() < prob and launch + delay < impact:  # seen before it lands
         yield env.timeout(launch + delay)
         counts["detected"] += 1
         if state["alarm"] is None:
             state["alarm"] = env.now
-        if env.now < impact:
-            for bat in batteries:
-                if kind in bat.p["pk"]:
-                    killed = yield env.process(engage(env, bat, kind, impact, rng, counts))
-                    if killed:
-                        counts["intercepted"] += 1
-                        return
+        for bat in batteries:
+            if kind in bat.p["pk"]:
+                killed = yield env.process(engage(env, bat, kind, impact, rng, counts))
+                if killed:
+                    counts["intercepted"] += 1
+                    return
     yield env.timeout(max(0.0, impact - env.now))
     counts["leaked"] += 1
     state["impacts"].append((x, y, impact))

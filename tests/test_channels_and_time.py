@@ -158,3 +158,46 @@ def test_a_queued_threat_gives_up_when_its_window_passes() -> None:
     assert kinds.count("gave up") == 1
     gave_up = next(t for t, kind, *_ in rep.log if kind == "gave up")
     assert gave_up == pytest.approx(12 - 8)  # the last start that could still intercept
+
+
+def _two_threats(first: dict, second: dict, battery_params: dict) -> dict:
+    aim = {"x_m": 0, "y_m": 0}
+    return {
+        "name": "two",
+        "threats": {
+            "a": {"count": 1, "aim": aim, **first},
+            "b": {"count": 1, "aim": aim, **second},
+        },
+        "defense": {"batteries": {"x": {"channels": 1, "interceptors": 10, **battery_params}}},
+    }
+
+
+def test_a_channel_freed_at_the_last_feasible_start_still_serves() -> None:
+    # a holds the only channel from 0 to 20: two looks of reaction 1 + flyout 4, a miss and
+    # assessment 5 each. b, launched at 2 and landing at 25, can start as late as 25 - 5 =
+    # 20: exactly when the channel is free again, so it is engaged (and killed) in every
+    # replication. Its give-up deadline was set (at 2) before a's release (at 10), so
+    # only the rule "deadlines come last among simultaneous events" lets it through.
+    params = {
+        "pk": {"a": 0.0, "b": 1.0},
+        "doctrine": "shoot-look-shoot",
+        "reaction_s": 1,
+        "flyout_s": 4,
+        "assess_s": 5,
+    }
+    data = _two_threats({"flight_time_s": 100}, {"launch_s": 2, "flight_time_s": 23}, params)
+    s = validate(data, "test")
+    for row in rows(s, n=5):
+        assert (row["intercepted.b"], row["engaged.b"], row["leaked.a"]) == (1, 1, 1)
+        assert row["interceptors.x"] == 3
+
+
+def test_a_deadline_rounded_below_now_gives_up_at_once() -> None:
+    # b is known at 0.1 and lands at 0.7; reaction 0.1 + flyout 0.5 leave a last start of
+    # 0.1 in exact arithmetic, a hair earlier in floating point, while a holds the channel
+    params = {"pk": {"a": 0.5, "b": 0.5}, "reaction_s": 0.1, "flyout_s": 0.5, "assess_s": 1}
+    data = _two_threats({"flight_time_s": 100}, {"flight_time_s": 0.7}, params)
+    data["defense"]["detection"] = {"b": {"probability": 1.0, "delay_s": 0.1}}
+    for row in rows(validate(data, "test"), n=5):
+        assert row["engaged.b"] == 0
+        assert row["leaked.b"] == 1

@@ -41,6 +41,15 @@ def test_pk_per_shot_makes_threats_independent() -> None:
     assert within(r.metrics["leaked"]["sd"] ** 2, var, se), r.metrics["leaked"]["sd"]
 
 
+def test_only_the_shots_fired_count() -> None:
+    # shoot-shoot with one interceptor left: one shot, so P(kill) = E[p] = 0.5 for pk ~
+    # U(0.2, 0.8) (counting the unfired shot would give 1 - E[1 - p]^2 = 0.75)
+    s = scenario(1, {"b": battery({"uniform": [0.2, 0.8]}, "shoot-shoot", interceptors=1)})
+    r = run_monte_carlo(s, runs=RUNS, seed=38, workers=1)
+    assert r.metrics["interceptors"]["max"] == 1
+    assert within(r.metrics["intercepted"]["mean"], 0.5, proportion_se(0.5, RUNS))
+
+
 def test_detection_probability_is_drawn_per_threat() -> None:
     # probability 0 or 1 with equal weights, per threat: nothing detected in 3 threats with
     # probability 1/8 (one draw per replication would give 1/2)
@@ -109,6 +118,11 @@ def test_a_detection_after_impact_counts_for_nothing() -> None:
         assert r.metrics[metric]["max"] == 0, metric
     assert r.metrics["leaked"]["min"] == 1
     assert r.metrics["killed"]["max"] > 0
+    # a detection exactly at impact comes too late as well
+    at_impact = scenario(1, {"b": battery(0.9)}, detection_delay=300, effects=effects, zones=base)
+    r = run_monte_carlo(at_impact, runs=50, seed=37, workers=1)
+    assert r.metrics["detected"]["max"] == 0
+    assert r.metrics["engaged"]["max"] == 0
     # the same attack seen in time: the alarm shelters everyone, nobody is killed
     early = scenario(1, {}, detection_delay=299, effects=effects, zones=base)
     r = run_monte_carlo(early, runs=400, seed=37, workers=1)

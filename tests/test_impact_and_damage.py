@@ -140,3 +140,33 @@ def test_nested_cookie_cutter_scoring_equals_the_general_one(sheltered: bool) ->
         )
         assert np.array_equal(general, nested), radii
         assert set(np.unique(nested)) <= {0, 1, 2, 3}
+
+
+def test_casualties_take_the_nested_shortcut_with_the_same_results(monkeypatch) -> None:
+    # nested radii and protections: the shortcut is taken, and forcing the general scoring
+    # instead changes no number
+    import sim.model.effects as effects_module
+    from sim.montecarlo.chunk import ChunkTask, run_chunk
+
+    base = big_zone(
+        people=3000,
+        side=800.0,
+        warning={"shelter_time_s": {"uniform": [0, 120]}, "compliance": 0.8},
+        protection={"killed": 0.9, "wounded": 0.8, "tbi": 0.5},
+    )
+    s = scenario(4, {}, cep_m=150, effects=effects(10, 30, 60), zones=base, detection_delay=250)
+    calls = []
+    shortcut = effects_module._nested_cookie_severity
+    monkeypatch.setattr(
+        effects_module,
+        "_nested_cookie_severity",
+        lambda *a: calls.append(1) or shortcut(*a),
+    )
+    fast = run_chunk(ChunkTask(s, 9, 0, 300))
+    assert calls
+    monkeypatch.setattr(effects_module, "_ascending", lambda _: False)
+    calls.clear()
+    general = run_chunk(ChunkTask(s, 9, 0, 300))
+    assert not calls
+    assert np.array_equal(fast.rows, general.rows)
+    assert fast.rows[:, 6:9].sum() > 0  # people were hurt

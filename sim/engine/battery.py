@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from simpy.events import Event
 
-from sim.engine.events import Environment
+from sim.engine.events import LAST, Environment
 from sim.engine.record import Tally
 from sim.model.distributions import Dist
 from sim.model.scenario import Battery as BatteryParams
@@ -93,7 +93,9 @@ class Battery:
         entry = [impact, self.seq, event]
         self.seq += 1
         heapq.heappush(self.queue, entry)
-        timer = self.env.timeout(deadline - self.env.now)
+        # at the deadline, after anything else due then (a channel freed at that moment is
+        # still taken); never before now, which rounding of the deadline could give
+        timer = self.env.at(max(deadline, self.env.now), LAST)
         timer.callbacks.append(lambda _: event.triggered or event.succeed(False))
         return event
 
@@ -174,7 +176,8 @@ class Battery:
             # The outcome is known now, from draws made in advance, so the story waits once
             # per engagement: until the channel is released after a kill, or until the
             # assessment of a miss is over. Times are summed in the order that waiting
-            # would sum them, so they are the same numbers to the last bit.
+            # would sum them (the same numbers to the last bit). The kill is recorded now;
+            # nothing reads it before the run ends.
             hit = env.now + flight
             done = hit + self.assess[j]
             if log is not None:
@@ -184,7 +187,7 @@ class Battery:
                 log.append((hit, *outcome[:1], i, "", self.name, outcome[1]))
             if killed:
                 tally.killed_by[i] = b
-                env.at(done if self.assess[j] > 0 else hit).callbacks.append(self._release)
+                env.at(done).callbacks.append(self._release)
                 return True
             yield env.at(done)
         self._release()

@@ -21,30 +21,35 @@ from simpy.events import NORMAL, Event, Timeout
 Story = Generator[Event, object, object]
 
 
+# Among events at the same time, those of priority LAST come after all others (SimPy's
+# URGENT and NORMAL are 0 and 1). Used for give-up deadlines: a channel freed at the very
+# moment a waiting threat's last feasible start comes still serves it.
+LAST = 2
+
+
 class _At(Event):
     """An event that happens at a given time (see ``Environment.at``)."""
 
-    def __init__(self, env: Environment, when: float) -> None:
+    def __init__(self, env: Environment, when: float, priority: int = NORMAL) -> None:
         # Event.__init__ and Environment.schedule, inlined as SimPy's Timeout does
         self.env = env
         self.callbacks = []
         self._value = None
         self._ok = True
-        heapq.heappush(env._queue, (when, NORMAL, next(env._eid), self))
+        heapq.heappush(env._queue, (when, priority, next(env._eid), self))
 
 
 class Environment(simpy.Environment):
     """SimPy's environment with a lean ``run_all`` and absolute-time events."""
 
-    # SimPy binds these factories to each instance of the class that defines them; declared
-    # here again so that this subclass gets the same fast ``env.timeout``.
+    # Event factories; ``__init__`` binds them to the instance as SimPy's own does.
     timeout = BoundClass(Timeout)
     event = BoundClass(Event)
     at = BoundClass(_At)
-    """``env.at(when)``: an event processed at time ``when`` exactly. A timeout of ``when -
-    now`` would land on ``now + (when - now)``, which may differ from ``when`` in the last
-    bit; a time computed ahead as ``(t + a) + b`` stays the time that waiting ``a`` and then
-    ``b`` would reach."""
+    """``env.at(when, priority=NORMAL)``: an event processed at time ``when`` exactly, which
+    must not be earlier than now. A timeout of ``when - now`` would land on ``now + (when -
+    now)``, which may differ from ``when`` in the last bit; a time computed ahead as ``(t +
+    a) + b`` stays the time that waiting ``a`` and then ``b`` would reach."""
 
     def __init__(self) -> None:
         # simpy.Environment.__init__ at time 0, with its factories bound directly (SimPy's

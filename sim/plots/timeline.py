@@ -26,7 +26,7 @@ MARKERS = {
     },
     "impact": {"marker": "*", "color": "#d73027", "s": 110, "label": "impact (leaked)"},
     "gave up": {"marker": "|", "color": "#999999", "s": 60, "label": "no channel in time"},
-    "undetected": {"marker": "x", "color": "#999999", "s": 30, "label": "never detected"},
+    "undetected": {"marker": "x", "color": "#999999", "s": 30, "label": "not detected in time"},
 }
 
 

@@ -130,7 +130,7 @@ def prepare_folder(plan: SweepPlan, out_dir: Path) -> dict[int, dict]:
             old = {}
         if old != manifest:
             differ = sorted(k for k in manifest if old.get(k) != manifest[k]) or ["format"]
-            if "engine" in differ:
+            if old and old.get("engine") != ENGINE_REVISION:
                 raise InputError(
                     "--out",
                     str(out_dir),
