@@ -114,10 +114,8 @@ def casualties(
                 exposed = covered_at[idx] > ti
                 shield = unprotected if unprotected.shape[1] == 1 else unprotected[:, idx]
             if function == "cookie-cutter":
-                if nested and shelter_nests:
-                    severity = _nested_cookie_severity(rng, dx[idx], radius2, exposed, shield)
-                else:
-                    severity = _cookie_severity(rng, dx[idx], radius2, exposed, shield)
+                nests = nested and shelter_nests
+                severity = _cookie_severity(rng, dx[idx], radius2, exposed, shield, nests)
             else:
                 p = _probability(dx[idx], radius2, function)  # (3, n)
                 if exposed is not None:
@@ -145,43 +143,35 @@ def _cookie_severity(
     radius2: np.ndarray,
     exposed: np.ndarray | None,
     unprotected: np.ndarray | None,
+    nested: bool = False,
 ) -> np.ndarray:
     """``_severity`` for the cookie-cutter, in booleans: the same outcome from the same draws.
 
     Here p_c is 1 inside radius c (times 1 - protection_c when sheltered) and 0 outside, so
     u < p_c is "inside, and exposed or u < 1 - protection_c" (a uniform is always below 1),
-    and u < max(p_a, p_b) is (u < p_a) or (u < p_b).
+    and u < max(p_a, p_b) is (u < p_a) or (u < p_b). ``radius2`` is (3, 1), ``unprotected``
+    (3, 1) or (3, n), or None when nobody shelters.
+
+    ``nested`` says that radii killed <= wounded <= tbi and, for the sheltered, that
+    1 - protection killed <= wounded <= tbi (shared by everyone). Then the radii that contain
+    a person are the largest few, and the thresholds above a sheltered person's uniform are
+    the last few too: the severity is the number of radii containing the person, capped for
+    the sheltered by the number of thresholds above their uniform; fewer array steps give
+    the same result.
     """
-    hit = r2 <= radius2  # (3, n) inside each radius
     u = rng.random(len(r2))  # drawn even when nobody shelters, so that the stream is the same
+    if nested:
+        inside = 3 - np.searchsorted(radius2[:, 0], r2, side="left")  # radii with r2 <= R_c^2
+        if exposed is None:
+            return inside.astype(np.int8)
+        below = 3 - np.searchsorted(unprotected[:, 0], u, side="right")  # u < 1 - protection_c
+        return np.minimum(inside, np.where(exposed, 3, below)).astype(np.int8)
+    hit = r2 <= radius2  # (3, n) inside each radius
     if exposed is not None:
         hit &= (u < unprotected) | exposed
     hit[1] |= hit[0]
     hit[2] |= hit[1]
     return hit.sum(axis=0, dtype=np.int8)
-
-
-def _nested_cookie_severity(
-    rng: np.random.Generator,
-    r2: np.ndarray,
-    radius2: np.ndarray,
-    exposed: np.ndarray | None,
-    unprotected: np.ndarray | None,
-) -> np.ndarray:
-    """``_cookie_severity`` when the categories nest, from the same draws, in fewer steps.
-
-    With radii killed <= wounded <= tbi, the radii that contain a person are the largest
-    few; with 1 - protection killed <= wounded <= tbi, the categories whose threshold lies
-    above a sheltered person's uniform are the last few too. The severity is then the number
-    of radii that contain the person, capped for the sheltered by the number of thresholds
-    above their uniform. ``radius2`` is (3, 1), ``unprotected`` (3, 1) or None.
-    """
-    inside = 3 - np.searchsorted(radius2[:, 0], r2, side="left")  # radii with r2 <= R_c^2
-    u = rng.random(len(r2))  # drawn even when nobody shelters, as in _cookie_severity
-    if exposed is None:
-        return inside.astype(np.int8)
-    below = 3 - np.searchsorted(unprotected[:, 0], u, side="right")  # u < 1 - protection_c
-    return np.minimum(inside, np.where(exposed, 3, below)).astype(np.int8)
 
 
 def _ascending(unprotected: np.ndarray) -> bool:
