@@ -125,7 +125,7 @@ def test_people_beyond_every_radius_are_unhurt() -> None:
 @pytest.mark.parametrize("sheltered", [False, True])
 def test_nested_cookie_cutter_scoring_equals_the_general_one(sheltered: bool) -> None:
     # the shortcut for nested radii and protections gives the same outcome from the same draws
-    from sim.model.effects import _cookie_severity
+    from sim.model.effects import _cookie_spared
 
     gen = np.random.default_rng(8)
     for radii in ([10.0, 20.0, 30.0], [0.0, 20.0, 20.0], [15.0, 15.0, 40.0], [0.0, 0.0, 5.0]):
@@ -134,8 +134,8 @@ def test_nested_cookie_cutter_scoring_equals_the_general_one(sheltered: bool) ->
         r2 = gen.uniform(0, 45.0, 5000) ** 2
         exposed = gen.random(5000) < 0.3 if sheltered else None
         unprotected = np.array([[0.05], [0.1], [0.5]]) if sheltered else None
-        general = _cookie_severity(np.random.default_rng(3), r2, radius2, exposed, unprotected)
-        nested = _cookie_severity(
+        general = _cookie_spared(np.random.default_rng(3), r2, radius2, exposed, unprotected)
+        nested = _cookie_spared(
             np.random.default_rng(3), r2, radius2, exposed, unprotected, nested=True
         )
         assert np.array_equal(general, nested), radii
@@ -156,10 +156,10 @@ def test_casualties_take_the_nested_shortcut_with_the_same_results(monkeypatch) 
     )
     s = scenario(4, {}, cep_m=150, effects=effects(10, 30, 60), zones=base, detection_delay=250)
     calls = []
-    scoring = effects_module._cookie_severity
+    scoring = effects_module._cookie_spared
     monkeypatch.setattr(
         effects_module,
-        "_cookie_severity",
+        "_cookie_spared",
         lambda *a: calls.append(a[-1]) or scoring(*a),
     )
     fast = run_chunk(ChunkTask(s, 9, 0, 300))

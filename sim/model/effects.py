@@ -98,7 +98,8 @@ def casualties(
             covered_at = np.where(complies, in_time, np.inf)
             unprotected = _unprotected_people(rng, prot, m)
         shelter_nests = unprotected is None or _ascending(unprotected)
-        worst = np.zeros(m, dtype=np.int8)
+        # categories each person is spared over all impacts so far: 3 - worst severity
+        spared = np.full(m, 3, dtype=np.int8)
         for xi, yi, ti, reach, radius2, nested in near:
             # only the people within reach of this impact can be hurt by it
             dx = px - xi
@@ -115,29 +116,31 @@ def casualties(
                 shield = unprotected if unprotected.shape[1] == 1 else unprotected[:, idx]
             if function == "cookie-cutter":
                 nests = nested and shelter_nests
-                severity = _cookie_severity(rng, dx[idx], radius2, exposed, shield, nests)
+                escaped = _cookie_spared(rng, dx[idx], radius2, exposed, shield, nests)
             else:
                 p = _probability(dx[idx], radius2, function)  # (3, n)
                 if exposed is not None:
                     p *= np.where(exposed, 1.0, shield)
-                severity = _severity(rng, p)
-            worst[idx] = np.maximum(worst[idx], severity)
-        totals += np.bincount(worst, minlength=4)
-    return (int(totals[3]), int(totals[2]), int(totals[1]))
+                escaped = _spared(rng, p)
+            spared[idx] = np.minimum(spared[idx], escaped)
+        totals += np.bincount(spared, minlength=4)
+    return (int(totals[0]), int(totals[1]), int(totals[2]))
 
 
-def _severity(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
-    """Severity (3 killed, 2 wounded, 1 tbi, 0 unhurt) of each person, one uniform draw each.
+def _spared(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
+    """Categories each person is spared (0 killed, 1 wounded, 2 tbi, 3 unhurt), one uniform
+    draw each: 3 minus the severity.
 
-    ``p`` (3, n) holds p_killed, p_wounded, p_tbi. The thresholds p_killed <=
-    max(p_killed, p_wounded) <= max(all three) above the person's uniform are counted.
+    ``p`` (3, n) holds p_killed, p_wounded, p_tbi. The severity counts the thresholds
+    p_killed <= max(p_killed, p_wounded) <= max(all three) above the person's uniform; the
+    categories spared are those at or below it.
     """
     np.maximum(p[0], p[1], out=p[1])
     np.maximum(p[1], p[2], out=p[2])
-    return (rng.random(p.shape[1]) < p).sum(axis=0, dtype=np.int8)
+    return (rng.random(p.shape[1]) >= p).sum(axis=0, dtype=np.int8)
 
 
-def _cookie_severity(
+def _cookie_spared(
     rng: np.random.Generator,
     r2: np.ndarray,
     radius2: np.ndarray,
@@ -145,7 +148,7 @@ def _cookie_severity(
     unprotected: np.ndarray | None,
     nested: bool = False,
 ) -> np.ndarray:
-    """``_severity`` for the cookie-cutter, in booleans: the same outcome from the same draws.
+    """``_spared`` for the cookie-cutter, in booleans: the same outcome from the same draws.
 
     Here p_c is 1 inside radius c (times 1 - protection_c when sheltered) and 0 outside, so
     u < p_c is "inside, and exposed or u < 1 - protection_c" (a uniform is always below 1),
@@ -153,25 +156,25 @@ def _cookie_severity(
     (3, 1) or (3, n), or None when nobody shelters.
 
     ``nested`` says that radii killed <= wounded <= tbi and, for the sheltered, that
-    1 - protection killed <= wounded <= tbi (shared by everyone). Then the radii that contain
-    a person are the largest few, and the thresholds above a sheltered person's uniform are
-    the last few too: the severity is the number of radii containing the person, capped for
-    the sheltered by the number of thresholds above their uniform; fewer array steps give
-    the same result.
+    1 - protection killed <= wounded <= tbi (shared by everyone). Then a person is spared
+    the smallest few radii (those that do not contain them) and, when sheltered, the first
+    few categories (those whose threshold is at or below their uniform): the categories
+    spared are the larger of the two counts; fewer array steps give the same result.
     """
     u = rng.random(len(r2))  # drawn even when nobody shelters, so that the stream is the same
     if nested:
-        inside = 3 - np.searchsorted(radius2[:, 0], r2, side="left")  # radii with r2 <= R_c^2
+        outside = np.searchsorted(radius2[:, 0], r2, side="left")  # radii with R_c^2 < r2
         if exposed is None:
-            return inside.astype(np.int8)
-        below = 3 - np.searchsorted(unprotected[:, 0], u, side="right")  # u < 1 - protection_c
-        return np.minimum(inside, np.where(exposed, 3, below)).astype(np.int8)
+            return outside
+        shielded = np.searchsorted(unprotected[:, 0], u, side="right")  # 1 - protection <= u
+        shielded[exposed] = 0
+        return np.maximum(outside, shielded)
     hit = r2 <= radius2  # (3, n) inside each radius
     if exposed is not None:
         hit &= (u < unprotected) | exposed
     hit[1] |= hit[0]
     hit[2] |= hit[1]
-    return hit.sum(axis=0, dtype=np.int8)
+    return 3 - hit.sum(axis=0, dtype=np.int8)
 
 
 def _ascending(unprotected: np.ndarray) -> bool:
