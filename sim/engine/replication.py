@@ -140,7 +140,7 @@ def _log_salvo(
     for i in range(salvo.size):
         log.append((float(salvo.launch[i]), "launch", i, "", "", ""))
         if not detected[i]:
-            log.append((float(salvo.launch[i]), "undetected", i, "", "", "not seen before impact"))
+            log.append((float(salvo.launch[i]), "undetected", i, "", "", "not seen in time"))
         if leaked[i]:
             log.append(
                 (
