@@ -19,6 +19,7 @@ metric mean is undefined (None) are left out of that metric's curves and maps.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -397,8 +398,14 @@ def _share_y(row: list[Axes]) -> None:
         ax.set_ylim(lo, hi)
 
 
-def draw_main_effects(sweep: dict, params: list[str], folder: Path) -> list[Path]:
-    """Each metric's mean over the other parameters against each parameter's value."""
+def _metric_by_parameter(
+    sweep: dict, params: list[str], folder: Path, panel: Callable, subtitle: str, stem: str
+) -> list[Path]:
+    """One row of panels per main metric, one column per parameter, rows on a shared y scale.
+
+    ``panel(ax, x, mean, lo, hi, colour)`` draws one panel: ``x`` holds the parameter's value
+    at every point, ``mean``, ``lo`` and ``hi`` the metric's mean and 95% CI there.
+    """
     points = sweep["points"]
     metrics = _present(points, ("leaked", "casualties"))
     if not metrics:
@@ -406,40 +413,50 @@ def draw_main_effects(sweep: dict, params: list[str], folder: Path) -> list[Path
     short = short_names(sweep["parameters"])
     fig, cells = _panel_grid(len(params), len(metrics))
     for row, metric in zip(cells, metrics, strict=True):
-        mean, _, _ = _means(points, metric)
-        colour = METRIC_COLOURS[metric]
+        mean, lo, hi = _means(points, metric)
         for ax, path in zip(row, params, strict=True):
             _style(ax, "both")
-            x = _values(points, path)
-            values = np.unique(x)
-            avg, low, high = [], [], []
-            for v in values:
-                sel = mean[(x == v) & np.isfinite(mean)]
-                avg.append(sel.mean() if len(sel) else np.nan)
-                low.append(sel.min() if len(sel) else np.nan)
-                high.append(sel.max() if len(sel) else np.nan)
-            avg_a = np.array(avg)
-            ok = np.isfinite(avg_a)
-            ax.fill_between(
-                values[ok],
-                np.array(low)[ok],
-                np.array(high)[ok],
-                color=colour,
-                alpha=0.15,
-                lw=0,
-                label="range over the other parameters",
-            )
-            ax.plot(values[ok], avg_a[ok], "o-", ms=4, color=colour, label="mean over the others")
+            panel(ax, _values(points, path), mean, lo, hi, METRIC_COLOURS[metric])
             ax.set_xlabel(axis_name(path, short), fontsize=9)
-            if _is_integer(values):
-                ax.xaxis.get_major_locator().set_params(integer=True)
         _share_y(row)
         for ax in row:
             if ax.get_subplotspec().is_first_col():
                 ax.set_ylabel(metric_label(metric), fontsize=9)
     _figure_legend(fig, cells[0][0])
-    fig.suptitle(f"{_title(sweep)}\nmain effects: each parameter's effect, averaged over the rest")
-    return save(fig, folder / "sweep_main_effects")
+    fig.suptitle(f"{_title(sweep)}\n{subtitle}")
+    return save(fig, folder / stem)
+
+
+def draw_main_effects(sweep: dict, params: list[str], folder: Path) -> list[Path]:
+    """Each metric's mean over the other parameters against each parameter's value."""
+
+    def panel(
+        ax: Axes, x: np.ndarray, mean: np.ndarray, lo: np.ndarray, hi: np.ndarray, colour: str
+    ) -> None:
+        values = np.unique(x)
+        avg, low, high = [], [], []
+        for v in values:
+            sel = mean[(x == v) & np.isfinite(mean)]
+            avg.append(sel.mean() if len(sel) else np.nan)
+            low.append(sel.min() if len(sel) else np.nan)
+            high.append(sel.max() if len(sel) else np.nan)
+        avg_a = np.array(avg)
+        ok = np.isfinite(avg_a)
+        ax.fill_between(
+            values[ok],
+            np.array(low)[ok],
+            np.array(high)[ok],
+            color=colour,
+            alpha=0.15,
+            lw=0,
+            label="range over the other parameters",
+        )
+        ax.plot(values[ok], avg_a[ok], "o-", ms=4, color=colour, label="mean over the others")
+        if _is_integer(values):
+            ax.xaxis.get_major_locator().set_params(integer=True)
+
+    subtitle = "main effects: each parameter's effect, averaged over the rest"
+    return _metric_by_parameter(sweep, params, folder, panel, subtitle, "sweep_main_effects")
 
 
 # -- two or more parameters, scattered points (lhs, sobol) ----------------------------------
@@ -499,47 +516,35 @@ def _binned_mean(x: np.ndarray, y: np.ndarray, bins: int = 8) -> tuple[np.ndarra
 
 def draw_scatter_matrix(sweep: dict, params: list[str], folder: Path) -> list[Path]:
     """Each metric's mean against each parameter, one panel per parameter and metric."""
-    points = sweep["points"]
-    metrics = _present(points, ("leaked", "casualties"))
-    if not metrics:
-        return []
-    short = short_names(sweep["parameters"])
-    fig, cells = _panel_grid(len(params), len(metrics))
-    few = len(points) <= 150
-    for row, metric in zip(cells, metrics, strict=True):
-        mean, lo, hi = _means(points, metric)
+    few = len(sweep["points"]) <= 150
+
+    def panel(
+        ax: Axes, x: np.ndarray, mean: np.ndarray, lo: np.ndarray, hi: np.ndarray, colour: str
+    ) -> None:
         ok = np.isfinite(mean)
-        colour = METRIC_COLOURS[metric]
-        for ax, path in zip(row, params, strict=True):
-            _style(ax, "both")
-            x = _values(points, path)[ok]
-            if few:
-                known = np.isfinite(lo[ok]) & np.isfinite(hi[ok])
-                yerr = np.where(known, [mean[ok] - lo[ok], hi[ok] - mean[ok]], 0.0)
-                ax.errorbar(
-                    x,
-                    mean[ok],
-                    yerr=yerr,
-                    fmt="o",
-                    ms=3,
-                    color=colour,
-                    alpha=0.6,
-                    elinewidth=0.7,
-                    label="point mean, 95% CI",
-                )
-            else:
-                ax.scatter(x, mean[ok], s=6, color=colour, alpha=0.45, lw=0, label="point mean")
-            if len(x) >= 20:
-                cx, cy = _binned_mean(x, mean[ok])
-                ax.plot(cx, cy, "-", color="#e66101", lw=2, label="binned mean")
-            ax.set_xlabel(axis_name(path, short), fontsize=9)
-        _share_y(row)
-        for ax in row:
-            if ax.get_subplotspec().is_first_col():
-                ax.set_ylabel(metric_label(metric), fontsize=9)
-    _figure_legend(fig, cells[0][0])
-    fig.suptitle(f"{_title(sweep)}\nmetric mean against each parameter (others vary too)")
-    return save(fig, folder / "sweep_scatter_matrix")
+        x = x[ok]
+        if few:
+            known = np.isfinite(lo[ok]) & np.isfinite(hi[ok])
+            yerr = np.where(known, [mean[ok] - lo[ok], hi[ok] - mean[ok]], 0.0)
+            ax.errorbar(
+                x,
+                mean[ok],
+                yerr=yerr,
+                fmt="o",
+                ms=3,
+                color=colour,
+                alpha=0.6,
+                elinewidth=0.7,
+                label="point mean, 95% CI",
+            )
+        else:
+            ax.scatter(x, mean[ok], s=6, color=colour, alpha=0.45, lw=0, label="point mean")
+        if len(x) >= 20:
+            cx, cy = _binned_mean(x, mean[ok])
+            ax.plot(cx, cy, "-", color="#e66101", lw=2, label="binned mean")
+
+    subtitle = "metric mean against each parameter (others vary too)"
+    return _metric_by_parameter(sweep, params, folder, panel, subtitle, "sweep_scatter_matrix")
 
 
 # -- Sobol indices --------------------------------------------------------------------------
