@@ -39,6 +39,7 @@ from sim import load_scenario, replication_rng, run_monte_carlo, run_replication
 from sim.montecarlo.executors import default_workers
 
 HERE = Path(__file__).parent
+ROOT = HERE.parent
 SCENARIO = HERE / "perf-reference.yaml"
 # The issue's targets for the whole command, where the naive program runs 1,600 reps/s.
 NAIVE_AT_TARGET = 1600.0
@@ -55,9 +56,9 @@ print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN
 """
 
 
-def command_rate(runs: int, workers: int) -> tuple[float, float]:
+def command_rate(runs: int, workers: int, tree: Path = ROOT) -> tuple[float, float]:
     """Replications/s of a whole ``adsim run`` and the peak RSS in MiB of its largest process
-    (the main process or a worker)."""
+    (the main process or a worker); ``tree``: the source tree whose ``sim`` runs."""
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "sim", "run", str(SCENARIO), "--runs", str(runs)]
         command += ["--workers", str(workers), "--no-figures", "--json", "--out", out]
@@ -66,6 +67,7 @@ def command_rate(runs: int, workers: int) -> tuple[float, float]:
             check=True,
             capture_output=True,
             text=True,
+            cwd=tree,  # ``python -m`` puts the working folder first on the import path
         ).stdout.split()
     elapsed, peak_kib = float(printed[0]), int(printed[1])
     return runs / elapsed, peak_kib / 1024
@@ -87,14 +89,24 @@ def events_per_replication(n: int = 2000) -> float:
     return total / n
 
 
+# One chunk of replications in this process; also for an engine before revision 3 (chunk
+# API), so that ``--against`` can count an older tree.
 _COUNT_ADSIM = """
 import sys
 from sim import load_scenario
-from sim.montecarlo.chunk import ChunkTask, run_chunk
 s = load_scenario(sys.argv[1])
-run_chunk(ChunkTask(s, 1, 0, 20))
+try:
+    from sim.montecarlo.batch import Fixed, Task, run_task
+    from sim.montecarlo.streams import RUN
+    def chunk(seed, n):
+        run_task(Task("run", Fixed(s), seed, RUN, 0, n))
+except ImportError:
+    from sim.montecarlo.chunk import ChunkTask, run_chunk
+    def chunk(seed, n):
+        run_chunk(ChunkTask(s, seed, 0, n))
+chunk(1, 20)
 if int(sys.argv[2]):
-    run_chunk(ChunkTask(s, 2, 0, int(sys.argv[2])))
+    chunk(2, int(sys.argv[2]))
 """
 _COUNT_NAIVE = """
 import sys
@@ -106,7 +118,7 @@ if int(sys.argv[2]):
 """
 
 
-def instructions_per_replication(runs: int = 200) -> tuple[float, float] | None:
+def instructions_per_replication(runs: int = 200, tree: Path = ROOT) -> tuple[float, float] | None:
     """CPU instructions per replication of adsim's loop and of the naive program.
 
     Counted by valgrind's callgrind (None when valgrind is missing): unlike seconds, the
@@ -123,7 +135,7 @@ def instructions_per_replication(runs: int = 200) -> tuple[float, float] | None:
             capture_output=True,
             text=True,
             check=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"},
+            env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(tree)},
         ).stderr
         return int(re.search(r"Collected : (\d+)", out).group(1))
 
@@ -143,7 +155,7 @@ def time_shares(runs: int) -> dict[str, float]:
     from sim.engine.battery import Battery
     from sim.engine.events import Environment
     from sim.montecarlo.aggregate import Aggregate
-    from sim.montecarlo.seeding import ReplicationStreams
+    from sim.montecarlo.streams import ReplicationStreams
 
     phases: dict[str, tuple[object, str]] = {
         "salvo draws": (replication, "draw_salvo"),
@@ -182,6 +194,39 @@ def time_shares(runs: int) -> dict[str, float]:
     return shares
 
 
+def compare(ref: str, runs: int, rounds: int = 3) -> None:
+    """This tree against commit ``ref``: whole-command rates in alternating rounds (so that
+    drift of the machine's speed hits both alike), and instructions per replication."""
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "old"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), ref],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            print(f"{'measure (1 worker)':<46}{'this tree':>14}{ref[:12]:>14}")
+            for r in range(rounds):
+                new_rate, _ = command_rate(runs, 1)
+                old_rate, _ = command_rate(runs, 1, old)
+                print(
+                    f"{f'adsim run, {runs:,} runs, round {r + 1}: reps/s':<46}"
+                    f"{new_rate:>14,.0f}{old_rate:>14,.0f}"
+                )
+            new, old_count = instructions_per_replication(tree=ROOT), None
+            if new is not None:
+                old_count = instructions_per_replication(tree=old)
+                print(
+                    f"{'CPU instructions per replication':<46}{new[0]:>14,.0f}"
+                    f"{old_count[0]:>14,.0f}"
+                )
+        finally:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)],
+                check=False,
+            )
+
+
 def main() -> None:
     """Print the benchmark table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -191,7 +236,16 @@ def main() -> None:
         action="store_true",
         help="also run 10^6 replications and report time and peak memory",
     )
+    parser.add_argument(
+        "--against",
+        metavar="GIT_REF",
+        help="also measure the command and its instructions at this commit (e.g. the engine "
+        "before a refactor), alternating runs of the two",
+    )
     args = parser.parse_args()
+    if args.against:
+        compare(args.against, args.runs)
+        return
     cores = default_workers()
     print(
         f"scenario: {SCENARIO.name}; machine: {os.cpu_count()} cores "

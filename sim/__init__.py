@@ -19,12 +19,14 @@ from sim.io.errors import InputError
 from sim.io.scenario_file import load_scenario
 from sim.model.scenario import Scenario
 from sim.montecarlo.run import MonteCarloResult, run_monte_carlo
-from sim.montecarlo.seeding import replication_rng
+from sim.montecarlo.streams import Purpose, Stream, replication_rng
 
 __all__ = [
     "InputError",
     "MonteCarloResult",
+    "Purpose",
     "Scenario",
+    "Stream",
     "load_scenario",
     "metric_names",
     "replication_rng",

@@ -146,7 +146,8 @@ def test_casualties_take_the_nested_shortcut_with_the_same_results(monkeypatch) 
     # nested radii and protections: the shortcut is taken, and forcing the general scoring
     # instead changes no number
     import sim.model.effects as effects_module
-    from sim.montecarlo.chunk import ChunkTask, run_chunk
+    from sim.montecarlo.batch import Fixed, Task, run_task
+    from sim.montecarlo.streams import RUN
 
     base = big_zone(
         people=3000,
@@ -162,11 +163,11 @@ def test_casualties_take_the_nested_shortcut_with_the_same_results(monkeypatch) 
         "_cookie_spared",
         lambda *a: calls.append(a[-1]) or scoring(*a),
     )
-    fast = run_chunk(ChunkTask(s, 9, 0, 300))
+    fast = run_task(Task("run", Fixed(s), 9, RUN, 0, 300))
     assert calls and all(calls)  # every impact took the shortcut
     monkeypatch.setattr(effects_module, "_ascending", lambda _: False)
     calls.clear()
-    general = run_chunk(ChunkTask(s, 9, 0, 300))
+    general = run_task(Task("run", Fixed(s), 9, RUN, 0, 300))
     assert calls and not any(calls)
     assert np.array_equal(fast.rows, general.rows)
     assert fast.rows[:, 6:9].sum() > 0  # people were hurt

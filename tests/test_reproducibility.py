@@ -6,7 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import load_scenario, replication_rng, run_monte_carlo, run_replication
+from sim import (
+    Purpose,
+    Stream,
+    load_scenario,
+    replication_rng,
+    run_monte_carlo,
+    run_replication,
+)
 from sim.montecarlo import run as mc_run
 
 VALID = Path(__file__).parent / "scenarios" / "valid-small.yaml"
@@ -29,11 +36,11 @@ def test_chunking_does_not_matter(monkeypatch) -> None:  # noqa: ANN001
     assert small_chunks.metrics == base.metrics
 
 
-def test_replication_i_is_child_stream_i() -> None:
+def test_replication_i_is_counter_block_i_of_the_run_stream() -> None:
     s = load_scenario(VALID)
-    children = np.random.SeedSequence(9).spawn(5)
-    for i, child in enumerate(children):
-        rng = np.random.Generator(np.random.PCG64(child))
+    key = Stream(Purpose.RUN).key(9)
+    for i in range(5):
+        rng = np.random.Generator(np.random.Philox(key=key, counter=[0, i, 0, 0]))
         assert run_replication(s, rng).row == run_replication(s, replication_rng(9, i)).row
 
 
@@ -46,9 +53,12 @@ def test_different_seeds_differ() -> None:
 
 def test_precision_stops_at_the_same_run_for_any_workers() -> None:
     s = load_scenario(VALID)
-    one = run_monte_carlo(s, runs=50_000, seed=5, workers=1, precision=("leaked", 0.05))
-    two = run_monte_carlo(s, runs=50_000, seed=5, workers=2, precision=("leaked", 0.05))
-    assert one.runs == two.runs < 50_000
-    assert one.metrics == two.metrics
+    one, three, seven = (
+        run_monte_carlo(s, runs=50_000, seed=5, workers=w, precision=("leaked", 0.05))
+        for w in (1, 3, 7)
+    )
+    assert one.runs == three.runs == seven.runs < 50_000
+    assert one.runs % mc_run.PRECISION_STEP == 0
+    assert one.metrics == three.metrics == seven.metrics
     half = (one.metrics["leaked"]["ci95"][1] - one.metrics["leaked"]["ci95"][0]) / 2
     assert half <= 0.05

@@ -12,8 +12,9 @@ from builders import battery, scenario_data, within
 
 from sim import InputError, run_monte_carlo
 from sim.io.scenario_file import validate
+from sim.montecarlo.streams import Purpose, Stream
 from sim.studies.designs import design_points
-from sim.studies.sweep import SWEEP_STREAM, plan_sweep, run_points, sweep_document
+from sim.studies.sweep import plan_sweep, run_points, sweep_document
 from sim.studies.vary import parse_all, parse_vary
 
 PK = "defense.batteries.b.pk.msl"
@@ -135,7 +136,9 @@ def test_each_point_matches_the_shoot_closed_form(tmp_path):
 def test_a_point_is_the_monte_carlo_of_its_scenario_on_its_own_stream(tmp_path):
     plan = _plan([f"{PK}=0.3,0.7"], runs=300)
     done = run_points(plan, tmp_path, workers=1)
-    direct = run_monte_carlo(plan.factory.build([0.7]), 300, 3, 1, stream=(SWEEP_STREAM, 1))
+    direct = run_monte_carlo(
+        plan.factory.build([0.7]), 300, 3, 1, stream=Stream(Purpose.SWEEP_POINT, (1,))
+    )
     assert done[1]["metrics"] == direct.metrics
 
 

@@ -27,7 +27,7 @@ from sim.io.results import (
 )
 from sim.io.scenario_file import load_scenario_and_raw, read_raw, validate
 from sim.montecarlo.run import MonteCarloResult, run_monte_carlo
-from sim.montecarlo.seeding import replication_rng
+from sim.montecarlo.streams import replication_rng
 
 ScenarioArg = Annotated[
     Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="SCENARIO")

@@ -28,8 +28,9 @@ from sim.model.threats import Salvo, draw_salvo, per_scenario
 # Raised whenever the same scenario and seed can give different numbers than before (a
 # change of the model or of the order of random draws). Saved study folders record it, so
 # that a resumed study never mixes results of two revisions. Revision 2: values drawn per
-# threat, shot and person; detections after impact do not count.
-ENGINE_REVISION = 2
+# threat, shot and person; detections after impact do not count. Revision 3: every stream
+# comes from the registry of purposes (sim.montecarlo.streams), Philox keyed by purpose.
+ENGINE_REVISION = 3
 
 
 @dataclass

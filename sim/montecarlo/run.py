@@ -8,7 +8,7 @@ running histograms. Nothing grows with the number of runs except the sink's file
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,8 +16,9 @@ import numpy as np
 from sim.engine.record import RATIO, metric_names
 from sim.model.scenario import Scenario
 from sim.montecarlo.aggregate import Aggregate
-from sim.montecarlo.chunk import ChunkResult, ChunkTask, run_chunk
-from sim.montecarlo.executors import default_workers, ordered_map
+from sim.montecarlo.batch import Fixed, chunk_size, perform, tasks_for
+from sim.montecarlo.executors import default_workers
+from sim.montecarlo.streams import RUN, Stream
 
 KEEP_IMPACTS = 2000  # replications whose impact points are kept for the map
 
@@ -48,24 +49,14 @@ class MonteCarloResult:
         }
 
 
-def ratio_column(rows: np.ndarray, names: list[str]) -> np.ndarray:
-    """intercepted / fired per replication, NaN where nothing was fired."""
-    fired = rows[:, names.index("fired")].astype(float)
-    intercepted = rows[:, names.index("intercepted")]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(fired > 0, intercepted / fired, np.nan)[:, None]
+# With a precision target, the stopping rule is checked every this many replications, in
+# index order, so the stopping point does not depend on the workers or the chunk size.
+PRECISION_STEP = 500
 
 
-def chunk_size(runs: int, workers: int) -> int:
-    """Replications per task: enough to amortise overhead, small enough to balance load."""
-    return int(min(1000, max(25, runs // (workers * 8) or 1)))
-
-
-def _tasks(
-    s: Scenario, seed: int, start: int, stop: int, size: int, stream: tuple[int, ...], keep: int
-) -> Iterator[ChunkTask]:
-    for a in range(start, stop, size):
-        yield ChunkTask(s, seed, a, min(stop, a + size), stream, keep)
+def _precise_chunk(size: int) -> int:
+    """The largest divisor of PRECISION_STEP not above ``size`` (chunks end on its marks)."""
+    return max(d for d in range(1, PRECISION_STEP + 1) if PRECISION_STEP % d == 0 and d <= size)
 
 
 Sink = Callable[[np.ndarray, np.ndarray, int], None]
@@ -78,7 +69,7 @@ def run_monte_carlo(
     workers: int | None = None,
     sink: Sink | None = None,
     progress: Callable[[int], None] | None = None,
-    stream: tuple[int, ...] = (),
+    stream: Stream = RUN,
     keep_impacts: int = KEEP_IMPACTS,
     precision: tuple[str, float] | None = None,
     cluster: str | None = None,
@@ -88,45 +79,43 @@ def run_monte_carlo(
     ``sink(rows, ratios, first_index)`` receives each chunk's rows in order; ``progress(n)``
     is called with the number of replications just finished. With ``precision =
     (metric, h)``, replications stop once the 95% CI half-width of the metric's mean is at
-    most h (checked after each chunk, in order, so the stopping point does not depend on the
-    workers), or at ``runs``. ``cluster`` sends the chunks to a Dask scheduler (an address,
-    or ``"local"``) instead of local processes; the results are the same.
+    most h (checked every ``PRECISION_STEP`` replications in index order, so the stopping
+    point does not depend on the workers), or at ``runs``. ``cluster`` sends the chunks to a
+    Dask scheduler (an address, or ``"local"``) instead of local processes; the results are
+    the same.
     """
     runs = s.runs if runs is None else runs
     seed = s.seed if seed is None else seed
     workers = default_workers() if workers is None else max(1, workers)
-    names = metric_names(s)
-    agg = Aggregate(names, [RATIO])
-    impacts: list[np.ndarray] = []
     size = chunk_size(runs, workers)
     if precision is not None:
-        size = min(size, 500)
+        size = _precise_chunk(min(size, PRECISION_STEP))
     started = time.perf_counter()
     done = 0
-    results: Iterator[ChunkResult] = ordered_map(
-        run_chunk, _tasks(s, seed, 0, runs, size, stream, keep_impacts), workers, cluster
-    )
+    agg: Aggregate | None = None
+    impacts: list[np.ndarray] = []
+    tasks = tasks_for("run", Fixed(s), seed, stream, runs, size, keep_impacts=keep_impacts)
+    results = perform(tasks, workers, cluster, progress)
     try:
         for res in results:
-            ratios = ratio_column(res.rows, names)
+            agg = res.aggregate
             if sink is not None:
-                sink(res.rows, ratios, res.start)
-            agg.add(res.rows, ratios)
-            if len(res.impacts):
-                impacts.append(res.impacts)
+                sink(res.rows, res.ratios, res.result.start)
+            if len(res.result.impacts):
+                impacts.append(res.result.impacts)
             done += len(res.rows)
-            if progress is not None:
-                progress(len(res.rows))
             if (
                 precision is not None
-                and done >= 1000
+                and done % PRECISION_STEP == 0
+                and done >= 2 * PRECISION_STEP
+                and agg is not None
                 and agg.half_width(precision[0]) <= precision[1]
             ):
                 break
     finally:
-        close = getattr(results, "close", None)
-        if close is not None:
-            close()
+        results.close()
+    if agg is None:  # no runs
+        agg = Aggregate(metric_names(s), [RATIO])
     extra = {}
     if precision is not None:
         extra["precision"] = {

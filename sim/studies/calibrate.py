@@ -1,13 +1,13 @@
 """Calibration of unknowns to a coarse report, by rejection sampling on event evidence.
 
-Try j draws the unknowns from their priors (seed stream ``(2, 0, j)``), runs one replication
-of the scenario with those values (stream ``(2, 1, j)``) and is *accepted* when every
-evidence condition holds in it. Accepted draws are exact samples of the posterior given the
-evidence, and the share of accepted tries estimates the probability of the evidence. Tries
-are taken in index order until ``samples`` are accepted, so the result depends only on the
-seed, never on the workers. The posterior predictive runs fresh replications (stream
-``(3, i)``) at the accepted draws: what the next attack of the same kind would give, with the
-uncertainty about the unknowns included.
+Try j draws the unknowns from their priors (stream ``Purpose.CALIBRATION_PRIOR``, index
+j), runs one replication of the scenario with those values (``Purpose.CALIBRATION_TRY``,
+index j) and is *accepted* when every evidence condition holds in it. Accepted draws are
+exact samples of the posterior given the evidence, and the share of accepted tries
+estimates the probability of the evidence. Tries are taken in index order until ``samples``
+are accepted, so the result depends only on the seed, never on the workers. The posterior
+predictive runs fresh replications (``Purpose.PREDICTIVE``) at the accepted draws: what the
+next attack of the same kind would give, with the uncertainty about the unknowns included.
 
 Tries run in fixed blocks; each finished block is saved in the output folder, so an
 interrupted calibration resumes where it stopped (and asking for more samples later reuses
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,20 +26,17 @@ import numpy as np
 
 from sim.engine import ENGINE_REVISION
 from sim.engine.record import RATIO, metric_names
-from sim.engine.replication import run_replication
 from sim.io.errors import InputError
 from sim.io.results import write_json_atomic
 from sim.model.distributions import Dist, parse_dist
 from sim.model.scenario import Scenario
-from sim.montecarlo.aggregate import Aggregate
-from sim.montecarlo.executors import default_workers, ordered_map
-from sim.montecarlo.run import ratio_column
-from sim.montecarlo.seeding import replication_rng
+from sim.montecarlo.batch import Done, Task, perform, ratio_columns, tasks_for
+from sim.montecarlo.executors import default_workers
+from sim.montecarlo.streams import Purpose, ReplicationStreams, Stream
 from sim.studies.evidence import Condition, evaluate, parse_evidence
 from sim.studies.parameters import ScenarioFactory, make_factory
 
-TRY_STREAM = 2
-PREDICTIVE_STREAM = 3
+TRIES = Stream(Purpose.CALIBRATION_TRY)
 BLOCK = 250  # tries per block (fixed: blocks are what a resumed calibration reuses)
 HOPELESS_AFTER = 20_000  # tries before a tiny acceptance rate stops the calibration
 HOPELESS_RATE = 1e-4
@@ -127,38 +124,52 @@ class Block:
 
 
 @dataclass
-class BlockTask:
-    """Tries ``index * BLOCK`` onwards, as plain picklable data."""
+class PriorDraws:
+    """Try j simulates the scenario at values of the unknowns drawn from their priors."""
 
-    plan: CalibrationPlan
-    index: int
+    factory: ScenarioFactory
+    priors: tuple[Dist, ...]
+
+    @property
+    def base(self) -> Scenario:
+        """The scenario before any unknown is set."""
+        return self.factory.base
+
+    def scenario(self, seed: int, index: int) -> tuple[Scenario, list[float]]:
+        """Try ``index``'s scenario and its drawn values."""
+        rng = _prior_streams(seed).rng(index)
+        theta = [prior.draw(rng) for prior in self.priors]
+        return self.factory.build(theta), [float(x) for x in theta]
 
 
-def run_block(task: BlockTask) -> Block:
-    """Draw, simulate and judge one block of tries."""
-    plan = task.plan
-    first = task.index * BLOCK
-    thetas, rows = [], []
-    for j in range(first, first + BLOCK):
-        rng = replication_rng(plan.seed, j, TRY_STREAM, 0)
-        theta = [prior.draw(rng) for prior in plan.priors]
-        s = plan.factory.build(theta)
-        rep = run_replication(s, replication_rng(plan.seed, j, TRY_STREAM, 1))
-        thetas.append([float(x) for x in theta])
-        rows.append(rep.row)
-    names = metric_names(plan.scenario)
-    table = np.asarray(rows, dtype=np.int64)
-    columns = {n: table[:, i] for i, n in enumerate(names)}
-    columns[RATIO] = ratio_column(table, names)[:, 0]
+_PRIOR_STREAMS: dict[int, ReplicationStreams] = {}
+
+
+def _prior_streams(seed: int) -> ReplicationStreams:
+    """The prior-draw streams of ``seed``, made once per process."""
+    if seed not in _PRIOR_STREAMS:
+        _PRIOR_STREAMS.clear()
+        _PRIOR_STREAMS[seed] = ReplicationStreams(seed, Stream(Purpose.CALIBRATION_PRIOR))
+    return _PRIOR_STREAMS[seed]
+
+
+def judge_block(plan: CalibrationPlan, done: Done) -> Block:
+    """Which tries of a finished block met the evidence, and which conditions failed."""
+    first = done.result.start
+    rows = done.rows
+    columns = {n: rows[:, i] for i, n in enumerate(done.names)}
+    columns[RATIO] = done.ratios[:, 0]
     ok, fails = evaluate(list(plan.conditions), columns)
     weights = 1 << np.arange(len(plan.conditions), dtype=np.int64)
     keep = np.flatnonzero(ok)
+    thetas = done.result.inputs
+    assert thetas is not None
     return Block(
-        index=task.index,
+        index=first // BLOCK,
         fails=(weights @ fails.astype(np.int64)).tolist(),
         accepted=(first + keep).tolist(),
-        thetas=[thetas[i] for i in keep],
-        rows=[rows[i] for i in keep],
+        thetas=thetas[keep].tolist(),
+        rows=rows[keep].tolist(),
     )
 
 
@@ -252,14 +263,18 @@ def sample_posterior(
         if block is None:
             break
         saved[b] = block
-    todo = (BlockTask(plan, b) for b in range(len(saved), n_blocks))
-    results: Iterator[Block] = ordered_map(run_block, todo, workers, cluster)
+    source = PriorDraws(plan.factory, plan.priors)
+    todo = (
+        Task(b, source, plan.seed, TRIES, b * BLOCK, (b + 1) * BLOCK)
+        for b in range(len(saved), n_blocks)
+    )
+    results: Iterator[Done] = perform(todo, workers, cluster, aggregate=False)
     tries = Tries(len(plan.conditions))
     try:
         for b in itertools.count():
             if b >= n_blocks:
                 break
-            block = saved.get(b) or next(results)
+            block = saved.get(b) or judge_block(plan, next(results))
             if folder is not None and b not in saved:
                 write_json_atomic(_block_path(folder, b), block.__dict__)
             before = len(tries.accepted)
@@ -280,50 +295,44 @@ def sample_posterior(
                     " of tries). Widen the priors or relax that condition",
                 )
     finally:
-        close = getattr(results, "close", None)
-        if close is not None:
-            close()
+        results.close()
     return tries
 
 
-@dataclass
-class PredictiveTask:
-    """Fresh replications ``start`` to ``stop - 1`` at the given posterior draws."""
+@dataclass(frozen=True)
+class Resampled:
+    """Replication i simulates the scenario at the i-th of some values, taken in turn."""
 
-    plan: CalibrationPlan
-    thetas: list[list[float]]  # one per replication
-    start: int
+    factory: ScenarioFactory
+    thetas: tuple[tuple[float, ...], ...]
 
+    @property
+    def base(self) -> Scenario:
+        """The scenario before any unknown is set."""
+        return self.factory.base
 
-def run_predictive(task: PredictiveTask) -> np.ndarray:
-    """Metric rows of fresh replications, each at its own accepted draw."""
-    rows = []
-    for offset, theta in enumerate(task.thetas):
-        i = task.start + offset
-        s = task.plan.factory.build(theta)
-        rows.append(run_replication(s, replication_rng(task.plan.seed, i, PREDICTIVE_STREAM)).row)
-    return np.asarray(rows, dtype=np.int64)
+    def scenario(self, seed: int, index: int) -> tuple[Scenario, None]:
+        """Replication ``index``'s scenario."""
+        return self.factory.build(self.thetas[index % len(self.thetas)]), None
 
 
 def posterior_predictive(
     plan: CalibrationPlan,
-    thetas: list[list[float]],
+    thetas: Sequence[Sequence[float]],
     runs: int = PREDICTIVE_RUNS,
     workers: int | None = None,
     cluster: str | None = None,
 ) -> dict[str, dict]:
     """Summary-form metrics of ``runs`` fresh replications; replication i uses draw i mod n."""
     workers = default_workers() if workers is None else max(1, workers)
-    names = metric_names(plan.scenario)
-    agg = Aggregate(names, [RATIO])
     size = max(50, min(1000, runs // (workers * 4) or 1))
-    tasks = (
-        PredictiveTask(plan, [thetas[i % len(thetas)] for i in range(a, min(runs, a + size))], a)
-        for a in range(0, runs, size)
-    )
-    for rows in ordered_map(run_predictive, tasks, workers, cluster):
-        agg.add(rows, ratio_column(rows, names))
-    return agg.metrics()
+    source = Resampled(plan.factory, tuple(tuple(t) for t in thetas))
+    tasks = tasks_for("predictive", source, plan.seed, Stream(Purpose.PREDICTIVE), runs, size)
+    metrics: dict[str, dict] = {}
+    for done in perform(tasks, workers, cluster):
+        if done.last and done.aggregate is not None:
+            metrics = done.aggregate.metrics()
+    return metrics
 
 
 def posterior_summary(paths: list[str], thetas: np.ndarray) -> dict[str, dict]:
@@ -394,7 +403,7 @@ class CalibrationResult:
             cols[path] = self.thetas[:, j].tolist()
         for i, n in enumerate(names):
             cols[n] = rows[:, i].tolist()
-        cols[RATIO] = ratio_column(rows, names)[:, 0].tolist() if len(rows) else []
+        cols[RATIO] = ratio_columns(rows, names)[:, 0].tolist() if len(rows) else []
         return cols
 
     def prior_draws(self, n: int = 100_000) -> dict[str, np.ndarray]:
@@ -404,7 +413,7 @@ class CalibrationResult:
 
 def prior_draws(plan: CalibrationPlan, n: int = 100_000) -> dict[str, np.ndarray]:
     """Many draws from each prior, on their own seed stream (for drawing its density)."""
-    rng = np.random.default_rng(np.random.SeedSequence(plan.seed, spawn_key=(5,)))
+    rng = Stream(Purpose.PRIOR_DENSITY).generator(plan.seed)
     return {
         p.path: plan.priors[j].sample(rng, n).astype(float)
         for j, p in enumerate(plan.factory.parameters)

@@ -13,12 +13,12 @@ from typing import Literal
 import numpy as np
 
 from sim.io.errors import InputError
+from sim.montecarlo.streams import Purpose, Stream
 from sim.studies.vary import Vary
 
 Design = Literal["grid", "lhs", "sobol"]
 DESIGNS = ("grid", "lhs", "sobol")
 MAX_POINTS = 1_000_000
-DESIGN_STREAM = 4  # seed stream of the design's own random numbers
 
 
 def salib_problem(varies: list[Vary]) -> dict:
@@ -61,7 +61,7 @@ def design_points(varies: list[Vary], design: str, points: int | None, seed: int
     _check_ranges(varies, design)
     if points is None or points < 1:
         raise InputError("--points", str(points), f"the {design} design needs --points N >= 1")
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DESIGN_STREAM,)))
+    rng = Stream(Purpose.DESIGN).generator(seed)
     lo = np.array([v.low for v in varies], dtype=float)
     hi = np.array([v.high for v in varies], dtype=float)
     if design == "lhs":

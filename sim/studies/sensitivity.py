@@ -11,7 +11,8 @@ import warnings
 
 import numpy as np
 
-from sim.studies.designs import DESIGN_STREAM, salib_problem
+from sim.montecarlo.streams import Purpose, Stream
+from sim.studies.designs import salib_problem
 from sim.studies.vary import Vary
 
 MAIN_METRICS = ("leaked", "interceptors", "killed", "wounded", "tbi", "casualties")
@@ -27,7 +28,7 @@ def sobol_indices(varies: list[Vary], outputs: dict[str, np.ndarray], seed: int)
         y = np.asarray(y, dtype=float)
         if not np.all(np.isfinite(y)):
             continue
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DESIGN_STREAM, 1)))
+        rng = Stream(Purpose.SOBOL_BOOTSTRAP).generator(seed)
         with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
             si = sobol.analyze(problem, y, calc_second_order=True, seed=rng)

@@ -1,20 +1,19 @@
 """Parameter sweeps: many scenarios, each run as a Monte Carlo, durable point by point.
 
 A sweep is fixed by its scenario, varied parameters, design, points, runs and seed (the
-*manifest*). Point k runs its replications on its own seed stream (``(1, k, i)`` for
-replication i), so a point's results depend on nothing else: not on the workers, the order,
+*manifest*). Point k runs its replications on its own stream (``Purpose.SWEEP_POINT`` with
+context ``(k,)``), so a point's results depend on nothing else: not on the workers, the order,
 nor on which points ran before an interruption. Each finished point is written to
 ``points/NNNNNN.json`` at once (atomically); a rerun with the same manifest and folder skips
 the points already there, and a rerun with a different manifest is refused.
 
-The chunks of all points are fed to one ordered map, so points run in parallel and a point
-with many runs is itself spread over the workers.
+The tasks of all points go to the batch driver tagged by point, so points run in parallel
+and a point with many runs is itself spread over the workers.
 """
 
 from __future__ import annotations
 
 import json
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,20 +21,17 @@ from pathlib import Path
 import numpy as np
 
 from sim.engine import ENGINE_REVISION
-from sim.engine.record import RATIO, metric_names
 from sim.io.errors import InputError
 from sim.io.results import write_json_atomic
 from sim.model.scenario import Scenario
-from sim.montecarlo.aggregate import Aggregate
-from sim.montecarlo.chunk import ChunkTask, run_chunk
-from sim.montecarlo.executors import default_workers, ordered_map
-from sim.montecarlo.run import chunk_size, ratio_column
+from sim.montecarlo.batch import Fixed, Task, chunk_size, perform, tasks_for
+from sim.montecarlo.executors import default_workers
+from sim.montecarlo.streams import Purpose, Stream
 from sim.studies.designs import design_points
 from sim.studies.parameters import ScenarioFactory, make_factory
 from sim.studies.sensitivity import MAIN_METRICS, sobol_indices
 from sim.studies.vary import Vary
 
-SWEEP_STREAM = 1
 MANIFEST = "sweep-manifest.json"
 POINTS_DIR = "points"
 FORMAT = "adsim-sweep/1"
@@ -163,13 +159,12 @@ def prepare_folder(plan: SweepPlan, out_dir: Path) -> dict[int, dict]:
     return done
 
 
-def _chunks(plan: SweepPlan, todo: list[int], size: int, meta: deque) -> Iterator[ChunkTask]:
+def _tasks(plan: SweepPlan, todo: list[int], size: int) -> Iterator[Task]:
     for k in todo:
-        s = plan.factory.build(plan.values[k])
-        for a in range(0, plan.runs, size):
-            b = min(plan.runs, a + size)
-            meta.append((k, b == plan.runs))
-            yield ChunkTask(s, plan.seed, a, b, (SWEEP_STREAM, k), 0)
+        source = Fixed(plan.factory.build(plan.values[k]))
+        yield from tasks_for(
+            k, source, plan.seed, Stream(Purpose.SWEEP_POINT, (k,)), plan.runs, size
+        )
 
 
 def run_points(
@@ -184,31 +179,24 @@ def run_points(
     done = prepare_folder(plan, out_dir)
     todo = [k for k in range(len(plan.values)) if k not in done]
     workers = default_workers() if workers is None else max(1, workers)
-    names = metric_names(plan.scenario)
-    meta: deque = deque()
     size = chunk_size(plan.runs * max(1, len(todo)), workers)
     size = min(size, max(25, plan.runs // workers))
-    agg: Aggregate | None = None
-    results = ordered_map(run_chunk, _chunks(plan, todo, size, meta), workers, cluster)
+    results = perform(_tasks(plan, todo, size), workers, cluster, progress)
     try:
         for res in results:
-            k, last = meta.popleft()
-            if agg is None:
-                agg = Aggregate(names, [RATIO])
-            agg.add(res.rows, ratio_column(res.rows, names))
-            if progress is not None:
-                progress(len(res.rows))
-            if last:
-                point = {"point": k, "values": plan.point_values(k), "metrics": agg.metrics()}
+            if res.last and res.aggregate is not None:
+                k = int(res.result.tag)
+                point = {
+                    "point": k,
+                    "values": plan.point_values(k),
+                    "metrics": res.aggregate.metrics(),
+                }
                 write_json_atomic(_point_file(out_dir, k), point)
                 done[k] = point
-                agg = None
                 if on_point is not None:
                     on_point(k, point)
     finally:
-        close = getattr(results, "close", None)
-        if close is not None:
-            close()
+        results.close()
     return done
 
 

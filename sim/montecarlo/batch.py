@@ -1,0 +1,202 @@
+"""The one batch driver: tagged tasks in, ordered rows and per-tag distributions out.
+
+Every study is made of the same work: replications of some scenario on some random stream,
+grouped by what they belong to (a run, a sweep point, a block of calibration tries). A
+``Task`` says which replications to run (a range of indices), of what (a ``Source``: one
+scenario, or a scenario per replication built from drawn or given values), on which stream
+(``sim.montecarlo.streams``), and under which *tag*. ``perform`` runs tasks on the chosen
+executor and yields their results in task order, each with its share of the tag's running
+distribution (``Aggregate``), complete when the tag's last task has come back.
+
+A study is then its algorithm alone: which tasks to ask for, what to do with each result
+(write a point, judge evidence, stop when precise enough), and its folder handling. Parallel
+machinery, ordering, executor cleanup and the ratio metrics live here, once.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from sim.engine.record import RATIO, metric_names
+from sim.engine.replication import run_replication
+from sim.model.scenario import Scenario
+from sim.montecarlo.aggregate import Aggregate
+from sim.montecarlo.executors import default_workers, ordered_map
+from sim.montecarlo.streams import ReplicationStreams, Stream
+
+Tag = int | str  # what a task's replications belong to: "run", sweep point k, block b
+
+
+class Source(Protocol):
+    """What replication ``index`` simulates, and the values (if any) that made it."""
+
+    @property
+    def base(self) -> Scenario:
+        """The scenario whose threat types and batteries name the metrics."""
+        ...
+
+    def scenario(self, seed: int, index: int) -> tuple[Scenario, Sequence[float] | None]:
+        """The scenario of replication ``index`` under root ``seed``, and its input values."""
+        ...
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """Every replication simulates the same scenario."""
+
+    base: Scenario
+
+    def scenario(self, seed: int, index: int) -> tuple[Scenario, None]:
+        """The scenario itself."""
+        return self.base, None
+
+
+@dataclass(frozen=True)
+class Task:
+    """Replications ``start`` to ``stop - 1`` of ``source`` on ``stream``, under ``tag``."""
+
+    tag: Tag
+    source: Source
+    seed: int
+    stream: Stream
+    start: int
+    stop: int
+    last: bool = True  # the tag's last task: its distribution is complete after it
+    keep_impacts: int = 0  # keep impact points of replications with index below this
+
+
+@dataclass
+class TaskResult:
+    """A task's metric rows, input values and impact points, as plain picklable arrays."""
+
+    tag: Tag
+    start: int
+    last: bool
+    rows: np.ndarray  # (replications, metrics) int64
+    inputs: np.ndarray | None  # (replications, values) float, for sources that draw values
+    impacts: np.ndarray  # (impacts, 4) float: replication, type index, x, y
+
+
+def run_task(task: Task) -> TaskResult:
+    """Run the replications of one task (in a worker)."""
+    rows = []
+    inputs = []
+    impacts = []
+    streams = ReplicationStreams(task.seed, task.stream)
+    for i in range(task.start, task.stop):
+        s, values = task.source.scenario(task.seed, i)
+        rep = run_replication(s, streams.rng(i))
+        rows.append(rep.row)
+        if values is not None:
+            inputs.append(values)
+        if i < task.keep_impacts and len(rep.impact_x):
+            impacts.append(
+                np.column_stack(
+                    [np.full(len(rep.impact_x), i), rep.impact_type, rep.impact_x, rep.impact_y]
+                )
+            )
+    return TaskResult(
+        tag=task.tag,
+        start=task.start,
+        last=task.last,
+        rows=np.asarray(rows, dtype=np.int64),
+        inputs=np.asarray(inputs, dtype=float) if inputs else None,
+        impacts=np.vstack(impacts) if impacts else np.empty((0, 4)),
+    )
+
+
+def chunk_size(runs: int, workers: int) -> int:
+    """Replications per task: enough to amortise overhead, small enough to balance load."""
+    return int(min(1000, max(25, runs // (workers * 8) or 1)))
+
+
+def tasks_for(
+    tag: Tag,
+    source: Source,
+    seed: int,
+    stream: Stream,
+    stop: int,
+    size: int,
+    start: int = 0,
+    keep_impacts: int = 0,
+) -> Iterator[Task]:
+    """Replications ``start`` to ``stop - 1`` as tasks of ``size``, the last one marked."""
+    for a in range(start, stop, size):
+        b = min(stop, a + size)
+        yield Task(tag, source, seed, stream, a, b, b == stop, keep_impacts)
+
+
+def ratio_columns(rows: np.ndarray, names: list[str]) -> np.ndarray:
+    """intercepted / fired per replication (one column), NaN where nothing was fired."""
+    fired = rows[:, names.index("fired")].astype(float)
+    intercepted = rows[:, names.index("intercepted")]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(fired > 0, intercepted / fired, np.nan)[:, None]
+
+
+@dataclass
+class Done:
+    """One task's result as the driver hands it on, in task order."""
+
+    result: TaskResult
+    names: list[str]  # the integer metric columns of ``rows``
+    ratios: np.ndarray  # (replications, ratio metrics)
+    aggregate: Aggregate | None  # the tag's distribution so far (complete when ``last``)
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The task's integer metric rows."""
+        return self.result.rows
+
+    @property
+    def last(self) -> bool:
+        """Whether this was the tag's last task."""
+        return self.result.last
+
+
+def perform(
+    tasks: Iterable[Task],
+    workers: int | None = None,
+    cluster: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    aggregate: bool = True,
+) -> Iterator[Done]:
+    """Run ``tasks`` on ``workers`` processes (or a Dask ``cluster``); yield them in order.
+
+    Closing the iterator early (a study that has what it needs) cancels the tasks still
+    queued and stops the workers. ``progress(n)`` is told of every n replications done.
+    """
+    workers = default_workers() if workers is None else max(1, workers)
+    pending: dict[Tag, Aggregate] = {}  # distributions of the tags not yet complete
+    queued: deque[Task] = deque()  # tasks handed to the executor, oldest first
+
+    def feed() -> Iterator[Task]:
+        for task in tasks:
+            queued.append(task)
+            yield task
+
+    results = ordered_map(run_task, feed(), workers, cluster)
+    try:
+        for res in results:
+            cols = metric_names(queued.popleft().source.base)
+            ratios = ratio_columns(res.rows, cols)
+            agg = None
+            if aggregate:
+                agg = pending.get(res.tag)
+                if agg is None:
+                    agg = pending[res.tag] = Aggregate(cols, [RATIO])
+                agg.add(res.rows, ratios)
+                if res.last:
+                    del pending[res.tag]
+            if progress is not None:
+                progress(len(res.rows))
+            yield Done(res, cols, ratios, agg)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()

@@ -1,0 +1,87 @@
+"""The stream registry: every purpose has its own stream, never a replication's of another.
+
+``ReplicationStreams`` sets a reused Philox to replication i's counter block; these tests
+check it against numpy's own Philox made from the same key and counter, for extreme seeds
+and indices and for every way of cutting replications into chunks.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from builders import battery, scenario
+
+from sim.montecarlo.batch import Fixed, Task, run_task
+from sim.montecarlo.streams import RUN, Purpose, ReplicationStreams, Stream, replication_rng
+
+SEEDS = (0, 1, 2**32, 2**63 - 1)
+INDICES = (0, 1, 2, 2**32 + 5, 2**64 + 3)
+CONTEXTS = ((), (0,), (1,), (4,), (5, 1), (2**32 + 5,))
+
+
+def _first(rng: np.random.Generator, n: int = 9) -> tuple[int, ...]:
+    return tuple(rng.integers(0, 2**63, n).tolist())
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_reused_generator_equals_numpy_philox(seed: int) -> None:
+    for stream in (RUN, Stream(Purpose.SWEEP_POINT, (3,))):
+        streams = ReplicationStreams(seed, stream)
+        for i in INDICES:
+            counter = [0, i % 2**64, i >> 64, 0]
+            fresh = np.random.Generator(np.random.Philox(key=stream.key(seed), counter=counter))
+            mine = streams.rng(i).bit_generator.state
+            theirs = fresh.bit_generator.state
+            for part in ("counter", "key"):
+                assert np.array_equal(mine["state"][part], theirs["state"][part])
+            assert mine["buffer_pos"] == theirs["buffer_pos"]
+            assert _first(streams.rng(i)) == _first(fresh)
+            assert _first(streams.rng(i)) == _first(replication_rng(seed, i, stream))
+
+
+def test_replications_do_not_depend_on_the_chunks() -> None:
+    s = scenario(count={"poisson": 6}, batteries={"b": battery(0.6, "shoot-look-shoot")})
+    whole = run_task(Task("run", Fixed(s), 2**63 - 1, RUN, 0, 60)).rows
+    for size in (1, 7, 25):
+        parts = [
+            run_task(Task("run", Fixed(s), 2**63 - 1, RUN, a, min(60, a + size))).rows
+            for a in range(0, 60, size)
+        ]
+        assert np.array_equal(np.vstack(parts), whole)
+
+
+def test_no_purpose_shares_a_stream_with_a_replication() -> None:
+    # every (purpose, context) stream's first draws, at its first indices, against the
+    # first draws of every run replication stream, including indices of two 32-bit words
+    for seed in (0, 7, 2**32):
+        replications = {_first(replication_rng(seed, i)) for i in (*range(64), *INDICES)}
+        seen = set(replications)
+        for purpose, context in itertools.product(Purpose, CONTEXTS):
+            if purpose is Purpose.RUN and context == ():
+                continue
+            stream = Stream(purpose, context)
+            for rng in (stream.generator(seed), *(stream.rng(seed, i) for i in (0, 1, 4))):
+                draws = _first(rng)
+                assert draws not in seen, (purpose, context)
+                seen.add(draws)
+
+
+def test_context_words_cannot_alias() -> None:
+    # SeedSequence alone would read (2**32 + 5,) and (5, 1) as the same words
+    a = Stream(Purpose.SWEEP_POINT, (2**32 + 5,)).key(1)
+    b = Stream(Purpose.SWEEP_POINT, (5, 1)).key(1)
+    c = Stream(Purpose.SWEEP_POINT, (5,)).key(1)
+    assert len({a.tobytes(), b.tobytes(), c.tobytes()}) == 3
+
+
+def test_purposes_are_numbered_once() -> None:
+    assert len({int(p) for p in Purpose}) == len(Purpose)
+
+
+def test_out_of_range_indices_are_refused() -> None:
+    with pytest.raises(ValueError):
+        replication_rng(1, -1)
+    with pytest.raises(ValueError):
+        Stream(Purpose.SWEEP_POINT, (-1,)).key(1)
