@@ -13,20 +13,42 @@ Python API::
     result.metrics["leaked"]["mean"]
 """
 
-from sim.engine.record import metric_names
-from sim.engine.replication import run_replication
-from sim.io.errors import InputError
-from sim.io.scenario_file import load_scenario
-from sim.model.scenario import Scenario
-from sim.montecarlo.run import MonteCarloResult, run_monte_carlo
-from sim.montecarlo.streams import Purpose, Stream, replication_rng
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:  # what the names below are, for type checkers and editors
+    from sim.engine.record import metric_names
+    from sim.engine.replication import run_replication
+    from sim.io.errors import InputError
+    from sim.io.load import LoadedScenario, load, load_scenario
+    from sim.model.scenario import Scenario
+    from sim.montecarlo.run import MonteCarloResult, run_monte_carlo
+    from sim.montecarlo.streams import Purpose, Stream, replication_rng
+
+# The Python API, by name -> the module that holds it. Imported on first use (PEP 562), so
+# that importing one layer (``sim.model``, ``sim.engine``, ...) does not import them all.
+_API = {
+    "InputError": "sim.io.errors",
+    "LoadedScenario": "sim.io.load",
+    "MonteCarloResult": "sim.montecarlo.run",
+    "Purpose": "sim.montecarlo.streams",
+    "Scenario": "sim.model.scenario",
+    "Stream": "sim.montecarlo.streams",
+    "load": "sim.io.load",
+    "load_scenario": "sim.io.load",
+    "metric_names": "sim.engine.record",
+    "replication_rng": "sim.montecarlo.streams",
+    "run_monte_carlo": "sim.montecarlo.run",
+    "run_replication": "sim.engine.replication",
+}
 __all__ = [
     "InputError",
+    "LoadedScenario",
     "MonteCarloResult",
     "Purpose",
     "Scenario",
     "Stream",
+    "load",
     "load_scenario",
     "metric_names",
     "replication_rng",
@@ -34,3 +56,15 @@ __all__ = [
     "run_replication",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        value = getattr(import_module(_API[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_API])

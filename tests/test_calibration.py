@@ -11,9 +11,9 @@ from builders import battery, scenario_data, within
 from scipy import integrate, stats
 
 from sim import InputError, metric_names
-from sim.io.scenario_file import validate
+from sim.io.evidence import Condition, evaluate, parse_evidence
+from sim.io.load import from_data
 from sim.studies.calibrate import BLOCK, calibrate, plan_calibration
-from sim.studies.evidence import Condition, evaluate, parse_evidence
 
 PK = "defense.batteries.b.pk.msl"
 A, B = 0.2, 0.9
@@ -26,7 +26,7 @@ def _plan(evidence: dict, samples: int = 500, unknowns: dict | None = None, seed
         "evidence": evidence,
         "samples": samples,
     }
-    return plan_calibration(validate(raw, "t.yaml"), raw, "t.yaml", seed=seed)
+    return plan_calibration(from_data(raw, "t.yaml"), seed=seed)
 
 
 def _posterior_moments() -> tuple[float, float, float]:
@@ -176,7 +176,7 @@ def test_bad_priors_name_the_path(unknowns, fragment):
 def test_a_scenario_without_a_calibration_section_is_refused():
     raw = scenario_data(count=10, batteries={"b": battery(0.5)})
     with pytest.raises(InputError, match="no calibration section"):
-        plan_calibration(validate(raw, "t.yaml"), raw, "t.yaml")
+        plan_calibration(from_data(raw, "t.yaml"))
 
 
 def test_count_priors_draw_whole_numbers():

@@ -50,25 +50,26 @@ def test_lost_worker_is_retried_without_changing_results(tmp_path: Path) -> None
 
 
 def test_sweep_and_calibration_on_a_local_cluster_equal_the_process_pool(tmp_path: Path) -> None:
-    from sim.io.scenario_file import load_scenario_and_raw
+    from sim.io.load import load
     from sim.studies.calibrate import calibrate, plan_calibration
     from sim.studies.sweep import plan_sweep, run_points, sweep_document
     from sim.studies.vary import parse_all
 
-    s, raw = load_scenario_and_raw(VALID)
-    plan = plan_sweep(s, raw, str(VALID), parse_all(["threats.rocket.count=3,6"]), runs=150)
+    loaded = load(VALID)
+    plan = plan_sweep(loaded, parse_all(["threats.rocket.count=3,6"]), runs=150)
     pool = sweep_document(plan, run_points(plan, tmp_path / "pool", workers=2))
     dask = sweep_document(plan, run_points(plan, tmp_path / "dask", workers=2, cluster="local"))
     assert dask == pool
 
+    raw = dict(loaded.raw)
     raw["calibration"] = {
         "unknowns": {"defense.batteries.upper.pk.srbm": {"uniform": [0.3, 0.95]}},
         "evidence": {"leaked": {"at_most": 2}},
         "samples": 100,
     }
-    from sim.io.scenario_file import validate
+    from sim.io.load import from_data
 
-    cal = plan_calibration(validate(raw, "t"), raw, "t")
+    cal = plan_calibration(from_data(raw, "t"))
     here = calibrate(cal, workers=2, predictive_runs=300).document()
     there = calibrate(cal, workers=2, cluster="local", predictive_runs=300).document()
     assert there == here

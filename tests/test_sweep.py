@@ -11,7 +11,7 @@ import pytest
 from builders import battery, scenario_data, within
 
 from sim import InputError, run_monte_carlo
-from sim.io.scenario_file import validate
+from sim.io.load import from_data
 from sim.montecarlo.streams import Purpose, Stream
 from sim.studies.designs import design_points
 from sim.studies.sweep import plan_sweep, run_points, sweep_document
@@ -29,7 +29,7 @@ def _plan(
     **kw,
 ):
     raw = scenario_data(count=20, batteries={"b": battery(0.5)}, **kw)
-    return plan_sweep(validate(raw, "t"), raw, "t", parse_all(vary), design, points, runs, seed)
+    return plan_sweep(from_data(raw, "t"), parse_all(vary), design, points, runs, seed)
 
 
 # --vary -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,21 @@ app = typer.Typer(
 )
 
 
+# The library's argument names and the flags that set them (library errors name arguments;
+# the command line shows its flags).
+FLAGS = {
+    name: f"--{name}"
+    for name in ("vary", "design", "points", "runs", "seed", "workers", "out", "cluster")
+}
+
+
+def shown(exc: InputError) -> str:
+    """An input error as the command line says it: argument names become flags."""
+    source = FLAGS.get(exc.source, exc.source)
+    message = re.sub(r"`(\w+)`", lambda m: FLAGS.get(m.group(1), m.group(0)), exc.message)
+    return str(InputError(source, exc.path, message))
+
+
 def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn bad input, interrupts and failures into one line and an exit status."""
 
@@ -34,7 +50,7 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
-            print(f"adsim: error: {exc}", file=sys.stderr)
+            print(f"adsim: error: {shown(exc)}", file=sys.stderr)
             sys.exit(2)
         except KeyboardInterrupt:
             print("adsim: interrupted", file=sys.stderr)

@@ -16,6 +16,7 @@ from sim.cli.common import out, output_dir, progress_bar, say
 from sim.engine.record import RATIO, metric_names
 from sim.engine.replication import run_replication
 from sim.io.errors import InputError
+from sim.io.load import load
 from sim.io.results import (
     ReplicationWriter,
     StagedOutput,
@@ -25,7 +26,6 @@ from sim.io.results import (
     write_json_atomic,
     write_yaml,
 )
-from sim.io.scenario_file import load_scenario_and_raw, read_raw, validate
 from sim.montecarlo.run import MonteCarloResult, run_monte_carlo
 from sim.montecarlo.streams import replication_rng
 
@@ -135,7 +135,8 @@ def run(
 ) -> None:
     """Run many replications; print distributions; write summary.json, records and figures."""
     _check_counts(runs, seed, workers)
-    s, raw = load_scenario_and_raw(scenario, set_ or [])
+    loaded = load(scenario, set_ or [])
+    s, raw = loaded.model, loaded.raw
     names = metric_names(s)
     target = _precision(precision, names)
     folder = output_dir(s.name, out_dir)
@@ -189,7 +190,7 @@ def run(
 @command()
 def check(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     """Validate a scenario file and describe what it holds."""
-    s, _ = load_scenario_and_raw(scenario, set_ or [])
+    s = load(scenario, set_ or []).model
     threats = ", ".join(f"{t} (count mean {g.count.mean:g})" for t, g in s.threats.items())
     batteries = ", ".join(f"{b} ({', '.join(p.pk)})" for b, p in s.defense.batteries.items())
     people = sum(z.personnel.mean for z in s.base.zones.values())
@@ -221,7 +222,7 @@ def trace(
     _check_counts(None, seed, None)
     if replication < 0:
         raise InputError("--replication", str(replication), "expected a whole number >= 0")
-    s, _ = load_scenario_and_raw(scenario, set_ or [])
+    s = load(scenario, set_ or []).model
     seed = s.seed if seed is None else seed
     folder = output_dir(s.name, out_dir)
     rep = run_replication(s, replication_rng(seed, replication), trace=True)
@@ -310,7 +311,7 @@ def plot(
         _plot_calibration(results)
         return
     summary = _read_json(results, "summary.json")
-    s = validate(read_raw(results / "scenario.yaml"), str(results / "scenario.yaml"))
+    s = load(results / "scenario.yaml").model
     impacts_path = results / "impacts.parquet"
     impacts = (
         read_impacts(impacts_path, s.threat_types) if impacts_path.is_file() else np.empty((0, 4))
@@ -354,9 +355,7 @@ def _plot_calibration(results: Path) -> None:
     from sim.studies.calibrate import plan_calibration, prior_draws
 
     doc = _read_json(results, "calibration.json")
-    source = str(results / "scenario.yaml")
-    raw = read_raw(results / "scenario.yaml")
-    plan = plan_calibration(validate(raw, source), raw, source, doc["samples"], doc["seed"])
+    plan = plan_calibration(load(results / "scenario.yaml"), doc["samples"], doc["seed"])
     table = pq.read_table(results / "posterior.parquet").to_pydict()
     posterior = {p: np.asarray(table[p], dtype=float) for p in plan.factory.paths}
     with StagedOutput(results) as stage:

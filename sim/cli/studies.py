@@ -23,8 +23,9 @@ from sim.cli.run import (
     _check_counts,
 )
 from sim.io.errors import InputError
+from sim.io.load import load
 from sim.io.results import StagedOutput, json_text, write_columns, write_json_atomic, write_yaml
-from sim.io.scenario_file import load_scenario_and_raw, read_raw
+from sim.io.scenario_file import read_raw
 from sim.studies.calibrate import MAX_TRIES, PREDICTIVE_RUNS, calibrate, plan_calibration
 from sim.studies.study_file import is_study_file, load_study
 from sim.studies.sweep import plan_sweep, points_table, run_points, sweep_document
@@ -136,10 +137,10 @@ def sweep(
         runs = runs if runs is not None else study.runs
         seed = seed if seed is not None else study.seed
         sets = study.set_texts() + sets
-    s, raw = load_scenario_and_raw(path, sets)
+    loaded = load(path, sets)
     varies = parse_all(vary or [])
-    plan = plan_sweep(s, raw, str(path), varies, design or "grid", points, runs, seed)
-    folder = output_dir(f"{s.name}-sweep", out_dir)
+    plan = plan_sweep(loaded, varies, design or "grid", points, runs, seed)
+    folder = output_dir(f"{loaded.model.name}-sweep", out_dir)
     n = len(plan.values)
     finished = [0]
 
@@ -148,7 +149,9 @@ def sweep(
 
     started = time.perf_counter()
     try:
-        with progress_bar(n * plan.runs, f"{s.name}: sweep", show=not as_json) as advance:
+        with progress_bar(
+            n * plan.runs, f"{loaded.model.name}: sweep", show=not as_json
+        ) as advance:
             done = run_points(plan, folder, workers, cluster, advance, on_point)
     except KeyboardInterrupt:
         saved = len(list((folder / "points").glob("*.json")))
@@ -160,7 +163,7 @@ def sweep(
     elapsed = time.perf_counter() - started
     doc = sweep_document(plan, done)
     with StagedOutput(folder) as stage:
-        write_yaml(stage.path("scenario.yaml"), raw)
+        write_yaml(stage.path("scenario.yaml"), loaded.raw)
         if figures:
             from sim.plots.sweep_figures import draw_sweep_figures
 
@@ -245,12 +248,14 @@ def calibrate_cmd(
     ):
         if value is not None and not 1 <= value <= top:
             raise InputError(name, str(value), f"expected a whole number from 1 to {top:,}")
-    s, raw = load_scenario_and_raw(scenario, set_ or [])
-    plan = plan_calibration(s, raw, str(scenario), samples, seed)
-    folder = output_dir(f"{s.name}-calibration", out_dir)
+    loaded = load(scenario, set_ or [])
+    plan = plan_calibration(loaded, samples, seed)
+    folder = output_dir(f"{loaded.model.name}-calibration", out_dir)
     started = time.perf_counter()
     try:
-        with progress_bar(plan.samples, f"{s.name}: accepted", show=not as_json) as advance:
+        with progress_bar(
+            plan.samples, f"{loaded.model.name}: accepted", show=not as_json
+        ) as advance:
             result = calibrate(plan, folder, workers, cluster, advance, predictive_runs, max_tries)
     except KeyboardInterrupt:
         say(
@@ -262,7 +267,7 @@ def calibrate_cmd(
     doc = result.document()
     with StagedOutput(folder) as stage:
         write_columns(stage.path("posterior.parquet"), result.posterior_table())
-        write_yaml(stage.path("scenario.yaml"), raw)
+        write_yaml(stage.path("scenario.yaml"), loaded.raw)
         if figures:
             from sim.plots.calibration_figures import draw_calibration_figures
 

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 import yaml
 
 LAST = ("summary.json", "sweep.json", "calibration.json")
+KEEP_IMPACTS = 2000  # replications whose impact points impacts.parquet keeps (for the map)
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:

@@ -13,7 +13,6 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.io.errors import InputError
-from sim.io.overrides import parse_assignment, with_overrides
 from sim.io.yaml_safe import YamlProblem, load_yaml
 from sim.model.scenario import Scenario, cross_reference_errors
 
@@ -119,19 +118,3 @@ def validate(raw: dict[str, Any], source: str) -> Scenario:
         path, msg = refs[0]
         raise InputError(source, path, msg)
     return scenario
-
-
-def load_scenario_and_raw(
-    path: str | Path, overrides: list[str] | tuple[str, ...] = ()
-) -> tuple[Scenario, dict[str, Any]]:
-    """Read, override (``PATH=VALUE`` strings) and validate; also return the effective data."""
-    raw = read_raw(path)
-    assignments = dict(parse_assignment(a, f"{path}: --set") for a in overrides)
-    source = str(path) if not assignments else f"{path} (with --set)"
-    raw = with_overrides(raw, assignments, f"{path}: --set", optional_block)
-    return validate(raw, source), raw
-
-
-def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Read, override (``PATH=VALUE`` strings) and validate a scenario file."""
-    return load_scenario_and_raw(path, overrides)[0]

@@ -16,7 +16,7 @@ machinery, ordering, executor cleanup and the ratio metrics live here, once.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -165,7 +165,7 @@ def perform(
     cluster: str | None = None,
     progress: Callable[[int], None] | None = None,
     aggregate: bool = True,
-) -> Iterator[Done]:
+) -> Generator[Done, None, None]:
     """Run ``tasks`` on ``workers`` processes (or a Dask ``cluster``); yield them in order.
 
     Closing the iterator early (a study that has what it needs) cancels the tasks still

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, TypeVar
 
-from sim.io.errors import InputError
+from sim.io.errors import OptionError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -72,7 +72,7 @@ def _dask_client(cluster: str, workers: int) -> tuple[Any, Any]:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        raise InputError("--cluster", cluster, "needs Dask: pip install 'adsim[cluster]'") from None
+        raise OptionError("cluster", cluster, "needs Dask: pip install 'adsim[cluster]'") from None
     if cluster == "local":
         local = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
@@ -81,7 +81,7 @@ def _dask_client(cluster: str, workers: int) -> tuple[Any, Any]:
     try:
         return Client(cluster, timeout="10s"), None
     except OSError as exc:
-        raise InputError("--cluster", cluster, f"cannot reach the scheduler: {exc}") from None
+        raise OptionError("cluster", cluster, f"cannot reach the scheduler: {exc}") from None
 
 
 def _dask_map(fn: Callable[[T], R], tasks: Iterable[T], cluster: str, workers: int) -> Iterator[R]:

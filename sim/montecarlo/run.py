@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.engine.record import RATIO, metric_names
+from sim.io.results import KEEP_IMPACTS
 from sim.model.scenario import Scenario
 from sim.montecarlo.aggregate import Aggregate
 from sim.montecarlo.batch import Fixed, chunk_size, perform, tasks_for
 from sim.montecarlo.executors import default_workers
 from sim.montecarlo.streams import RUN, Stream
-
-KEEP_IMPACTS = 2000  # replications whose impact points are kept for the map
 
 
 @dataclass

@@ -19,9 +19,9 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from sim.io.evidence import Condition
 from sim.plots.style import CATEGORY_COLOURS, plt, save, type_colour
 from sim.plots.sweep_figures import BOX, METRIC_TITLES, axis_name, footnote, short_names
-from sim.studies.evidence import Condition
 
 PREDICTIVE_METRICS = ("leaked", "killed", "wounded", "tbi", "casualties")
 RATIO = "intercepted_fraction"

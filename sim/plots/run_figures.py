@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from sim.io.results import KEEP_IMPACTS
 from sim.model.scenario import Scenario
-from sim.montecarlo.run import KEEP_IMPACTS
 from sim.plots.style import (
     BATTERY_PALETTE,
     CATEGORY_COLOURS,

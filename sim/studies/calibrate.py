@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,14 +27,15 @@ import numpy as np
 from sim.engine import ENGINE_REVISION
 from sim.engine.record import RATIO, metric_names
 from sim.io.errors import InputError
+from sim.io.evidence import Condition, evaluate
+from sim.io.load import LoadedScenario
 from sim.io.results import write_json_atomic
-from sim.model.distributions import Dist, parse_dist
+from sim.model.distributions import Dist
 from sim.model.scenario import Scenario
 from sim.montecarlo.batch import Done, Task, perform, ratio_columns, tasks_for
 from sim.montecarlo.executors import default_workers
 from sim.montecarlo.streams import Purpose, ReplicationStreams, Stream
-from sim.studies.evidence import Condition, evaluate, parse_evidence
-from sim.studies.parameters import ScenarioFactory, make_factory
+from sim.studies.parameters import ScenarioFactory
 
 TRIES = Stream(Purpose.CALIBRATION_TRY)
 BLOCK = 250  # tries per block (fixed: blocks are what a resumed calibration reuses)
@@ -75,10 +76,11 @@ class CalibrationPlan:
 
 
 def plan_calibration(
-    base: Scenario, raw: dict, source: str, samples: int | None = None, seed: int | None = None
+    loaded: LoadedScenario, samples: int | None = None, seed: int | None = None
 ) -> CalibrationPlan:
-    """Check the calibration section: priors valid at their paths, evidence on real metrics."""
-    cal = base.calibration
+    """The calibration of a loaded scenario's ``calibration`` section (typed at load)."""
+    cal = loaded.calibration
+    source = loaded.source
     if cal is None:
         raise InputError(
             source,
@@ -88,26 +90,14 @@ def plan_calibration(
         )
     if not cal.unknowns:
         raise InputError(source, "calibration.unknowns", "expected at least one unknown")
-    raw_priors = raw["calibration"]["unknowns"]
-    try:
-        factory = make_factory(base, raw, source, dict(raw_priors))
-    except InputError as exc:
-        path = exc.path if exc.path in raw_priors else next(iter(raw_priors))
-        raise InputError(
-            source, f"calibration.unknowns.{path}", f"not a valid prior here: {exc.message}"
-        ) from None
-    priors = []
-    for p in factory.parameters:
-        kind = p.kind or ("count" if p.integer else "real")
-        priors.append(parse_dist(raw_priors[p.path], kind))  # type: ignore[arg-type]
-    metrics = [*metric_names(base), RATIO]
-    conditions = parse_evidence(raw["calibration"]["evidence"], metrics, source)
+    if not cal.conditions:
+        raise InputError(source, "calibration.evidence", "expected at least one condition")
     return CalibrationPlan(
-        factory,
-        tuple(priors),
-        tuple(conditions),
+        ScenarioFactory(loaded, cal.unknowns),
+        cal.priors,
+        cal.conditions,
         cal.samples if samples is None else samples,
-        base.seed if seed is None else seed,
+        loaded.model.seed if seed is None else seed,
         source,
     )
 
@@ -268,7 +258,7 @@ def sample_posterior(
         Task(b, source, plan.seed, TRIES, b * BLOCK, (b + 1) * BLOCK)
         for b in range(len(saved), n_blocks)
     )
-    results: Iterator[Done] = perform(todo, workers, cluster, aggregate=False)
+    results = perform(todo, workers, cluster, aggregate=False)
     tries = Tries(len(plan.conditions))
     try:
         for b in itertools.count():

@@ -12,33 +12,18 @@ out (a new ``pk`` entry, an omitted ``base.warning`` block), fall back to full v
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
 from sim.io.errors import InputError
+from sim.io.load import LoadedScenario
 from sim.io.overrides import with_overrides
+from sim.io.paths import Parameter, parameter
 from sim.io.scenario_file import optional_block, validate
-from sim.model.distributions import Dist, constant
+from sim.model.distributions import constant
 from sim.model.scenario import Scenario
-
-NOT_STUDIED = ("name", "description", "runs", "seed", "calibration", "damage_function")
-
-
-def node_at(s: Scenario, path: str) -> Any:
-    """The validated value at a dotted path of a scenario (None if absent)."""
-    node: Any = s
-    for key in path.split("."):
-        if isinstance(node, BaseModel):
-            node = getattr(node, key, None) if key in type(node).model_fields else None
-        elif isinstance(node, dict):
-            node = node.get(key)
-        else:
-            return None
-    return node
 
 
 def _replace(node: Any, keys: list[str], value: Any) -> Any:
@@ -51,33 +36,26 @@ def _replace(node: Any, keys: list[str], value: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Parameter:
-    """One studied value: its path, whether it is a whole number, and its kind."""
-
-    path: str
-    integer: bool
-    kind: str | None  # the distribution kind, or None for a plain field
-    fast: bool = True  # the base scenario holds a distribution there: replace it in place
-
-    def coerce(self, value: float) -> float | int:
-        """The value as the scenario stores it (rounded for whole-number parameters)."""
-        return int(round(value)) if self.integer else float(value)
-
-
-@dataclass(frozen=True)
 class ScenarioFactory:
-    """Builds scenarios that differ from a base scenario in a few parameters."""
+    """Builds scenarios that differ from a loaded scenario in a few parameters."""
 
-    base: Scenario
-    raw: dict
-    source: str
+    loaded: LoadedScenario
     parameters: tuple[Parameter, ...]
 
     @property
+    def base(self) -> Scenario:
+        """The scenario as loaded."""
+        return self.loaded.model
+
+    @property
+    def raw(self) -> dict:
+        """The effective scenario data (file and overrides)."""
+        return self.loaded.raw
+
+    @property
     def digest(self) -> str:
-        """SHA-256 of the scenario data (with overrides): what saved study results belong to."""
-        canonical = json.dumps(self.raw, sort_keys=True, default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        """SHA-256 of the scenario data: what saved study results belong to."""
+        return self.loaded.digest
 
     @property
     def paths(self) -> list[str]:
@@ -89,7 +67,7 @@ class ScenarioFactory:
         coerced = [p.coerce(v) for p, v in zip(self.parameters, values, strict=True)]
         if not all(p.fast for p in self.parameters):
             assignments = {p.path: v for p, v in zip(self.parameters, coerced, strict=True)}
-            return self._validated(assignments, self.source)
+            return self._validated(assignments, self.loaded.source)
         s: Any = self.base
         for p, v in zip(self.parameters, coerced, strict=True):
             s = _replace(s, p.path.split("."), constant(v, p.kind))
@@ -108,22 +86,13 @@ class ScenarioFactory:
             raise InputError(source, p.path, message) from None
 
 
-def _parameter(base: Scenario, raw: dict, path: str, probe: Any, source: str) -> Parameter:
-    if path.split(".")[0] in NOT_STUDIED:
-        raise InputError(
-            source, path, f"cannot be varied; choose a model value, not one of {NOT_STUDIED}"
-        )
-    probed = validate(with_overrides(raw, {path: probe}, source, optional_block), source)
-    node = node_at(probed, path)
-    if isinstance(node, Dist):
-        fast = isinstance(node_at(base, path), Dist)
-        return Parameter(path, node.kind == "count", node.kind, fast)
-    if isinstance(node, bool) or not isinstance(node, int | float):
-        raise InputError(source, path, "is not a number; only numeric values can be varied")
-    return Parameter(path, isinstance(node, int), None, fast=False)
-
-
-def make_factory(base: Scenario, raw: dict, source: str, probes: dict[str, Any]) -> ScenarioFactory:
-    """A factory for the paths of ``probes``; each path is checked with its probe value."""
-    params = tuple(_parameter(base, raw, path, probe, source) for path, probe in probes.items())
-    return ScenarioFactory(base, raw, source, params)
+def make_factory(
+    loaded: LoadedScenario, probes: dict[str, Any], source: str | None = None
+) -> ScenarioFactory:
+    """A factory for the paths of ``probes``; each path is checked with its probe value
+    (errors name ``source``, by default the scenario file)."""
+    where = loaded.source if source is None else source
+    params = tuple(
+        parameter(loaded.model, loaded.raw, path, probe, where) for path, probe in probes.items()
+    )
+    return ScenarioFactory(loaded, params)

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.engine import ENGINE_REVISION
-from sim.io.errors import InputError
+from sim.io.errors import OptionError
+from sim.io.load import LoadedScenario
 from sim.io.results import write_json_atomic
 from sim.model.scenario import Scenario
 from sim.montecarlo.batch import Fixed, Task, chunk_size, perform, tasks_for
@@ -78,9 +79,7 @@ class SweepPlan:
 
 
 def plan_sweep(
-    base: Scenario,
-    raw: dict,
-    source: str,
+    loaded: LoadedScenario,
     varies: list[Vary],
     design: str = "grid",
     points: int | None = None,
@@ -88,19 +87,19 @@ def plan_sweep(
     seed: int | None = None,
 ) -> SweepPlan:
     """Check the varied paths and their values against the scenario; lay out the design."""
-    seed = base.seed if seed is None else seed
-    runs = base.runs if runs is None else runs
+    seed = loaded.model.seed if seed is None else seed
+    runs = loaded.model.runs if runs is None else runs
     values = design_points(varies, design, points, seed)
     probes = {v.path: v.bounds[0] for v in varies}
-    factory = make_factory(base, raw, "--vary", probes)
+    factory = make_factory(loaded, probes, "vary")
     for j, v in enumerate(varies):
         for x in v.values if v.values is not None else v.bounds:
-            factory.check_value(j, x, "--vary")
+            factory.check_value(j, x, "vary")
         if v.values is not None and factory.parameters[j].integer:
             rounded = [factory.parameters[j].coerce(x) for x in v.values]
             if len(set(rounded)) != len(rounded):
-                raise InputError(
-                    "--vary",
+                raise OptionError(
+                    "vary",
                     v.path,
                     f"is a whole number; {v.spec!r} gives repeated values once rounded ({rounded})",
                 )
@@ -127,23 +126,23 @@ def prepare_folder(plan: SweepPlan, out_dir: Path) -> dict[int, dict]:
         if old != manifest:
             differ = sorted(k for k in manifest if old.get(k) != manifest[k]) or ["format"]
             if old and old.get("engine") != ENGINE_REVISION:
-                raise InputError(
-                    "--out",
+                raise OptionError(
+                    "out",
                     str(out_dir),
                     "holds a sweep made by another version of adsim, whose random draws "
-                    "differ; choose another --out (or delete the folder to start again)",
+                    "differ; choose another `out` (or delete the folder to start again)",
                 )
-            raise InputError(
-                "--out",
+            raise OptionError(
+                "out",
                 str(out_dir),
                 f"holds a different sweep (it differs in: {', '.join(differ)}); rerun with "
-                "the arguments that started it to resume, or choose another --out",
+                "the arguments that started it to resume, or choose another `out`",
             )
     else:
         for other in ("summary.json", "calibration.json"):
             if (out_dir / other).exists():
-                raise InputError(
-                    "--out", str(out_dir), f"holds other results ({other}); choose another --out"
+                raise OptionError(
+                    "out", str(out_dir), f"holds other results ({other}); choose another `out`"
                 )
         write_json_atomic(path, manifest)
     done = {}

@@ -50,7 +50,7 @@ def _number(text: str, source: str, path: str) -> float:
     return v
 
 
-def parse_vary(text: str, source: str = "--vary") -> Vary:
+def parse_vary(text: str, source: str = "vary") -> Vary:
     """Parse ``PATH=a:b:n``, ``PATH=v1,v2,...`` or ``PATH=a:b``."""
     path, sep, spec = text.partition("=")
     path, spec = path.strip(), spec.strip()
@@ -84,10 +84,10 @@ def parse_vary(text: str, source: str = "--vary") -> Vary:
     return Vary(path, spec, values=values)
 
 
-def parse_all(texts: list[str], source: str = "--vary") -> list[Vary]:
+def parse_all(texts: list[str], source: str = "vary") -> list[Vary]:
     """Parse every ``--vary``; a path may appear only once."""
     if not texts:
-        raise InputError(source, "", "give at least one --vary PATH=SPEC")
+        raise InputError(source, "", "give at least one `vary` PATH=SPEC")
     varies = [parse_vary(t, source) for t in texts]
     seen: set[str] = set()
     for v in varies:
