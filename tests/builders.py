@@ -4,10 +4,14 @@ interceptors unless a test says otherwise."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 from sim import Scenario
 from sim.io.scenario_file import validate
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+VALID = SCENARIOS / "valid-small.yaml"  # a small scenario with every feature
 
 
 def battery(pk: float, doctrine: Any = "shoot", **overrides: Any) -> dict:

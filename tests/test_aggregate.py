@@ -12,8 +12,7 @@ from scipy import stats
 from sim import load_scenario, run_monte_carlo
 from sim.io.results import ReplicationWriter
 from sim.montecarlo.aggregate import QUANTILES, Histogram
-
-VALID = Path(__file__).parent / "scenarios" / "valid-small.yaml"
+from tests.builders import VALID
 
 
 def test_histogram_summary_matches_numpy() -> None:

@@ -7,13 +7,13 @@ import math
 
 import numpy as np
 import pytest
-from builders import battery, scenario_data, within
 from scipy import integrate, stats
 
 from sim import InputError, metric_names
 from sim.io.evidence import Condition, evaluate, parse_evidence
 from sim.io.load import from_data
 from sim.studies.calibrate import BLOCK, calibrate, plan_calibration
+from tests.builders import battery, scenario_data, within
 
 PK = "defense.batteries.b.pk.msl"
 A, B = 0.2, 0.9

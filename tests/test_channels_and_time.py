@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from builders import battery, scenario
 
 from sim import metric_names, replication_rng, run_replication
 from sim.io.scenario_file import validate
+from tests.builders import battery, scenario
 
 
 def rows(s, n: int = 20, seed: int = 1) -> list[dict]:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from sim import InputError, load_scenario, run_monte_carlo
+from tests.builders import VALID
 
 pytest.importorskip("dask.distributed", reason="the cluster extra is not installed")
-
-VALID = Path(__file__).parent / "scenarios" / "valid-small.yaml"
+pytestmark = pytest.mark.slow
 
 
 def test_local_cluster_equals_process_pool() -> None:

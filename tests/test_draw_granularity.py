@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from builders import battery, binomial_variance_se, proportion_se, scenario, within
 
 from sim import run_monte_carlo
+from tests.builders import battery, binomial_variance_se, proportion_se, scenario, within
 
 RUNS = 4000
 N = 20

@@ -20,9 +20,10 @@ from typer.testing import CliRunner
 
 from sim import InputError, run_replication
 from sim.cli import app
-from sim.io.scenario_file import load_scenario, validate
+from sim.io.load import load_scenario
+from sim.io.scenario_file import validate
+from tests.builders import VALID
 
-VALID = Path(__file__).parent / "scenarios" / "valid-small.yaml"
 BASE = yaml.safe_load(VALID.read_text())
 FORMS = [
     "uniform",

@@ -13,10 +13,10 @@ import math
 
 import numpy as np
 import pytest
-from builders import proportion_se, scenario, within
 
 from sim import metric_names, replication_rng, run_monte_carlo, run_replication
 from sim.model.threats import SIGMA_PER_CEP
+from tests.builders import proportion_se, scenario, within
 
 POINT = {"zones": {"spot": {"center_m": [0, 0], "size_m": [0.001, 0.001], "personnel": 1}}}
 RUNS = 20_000

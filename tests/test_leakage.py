@@ -11,10 +11,10 @@ import math
 
 import numpy as np
 import pytest
-from builders import battery, proportion_se, scenario, within
 from scipy import stats
 
 from sim import metric_names, replication_rng, run_monte_carlo, run_replication
+from tests.builders import battery, proportion_se, scenario, within
 
 RUNS = 4000
 N = 20

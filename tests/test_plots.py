@@ -9,8 +9,7 @@ import yaml
 from sim import replication_rng, run_monte_carlo, run_replication
 from sim.io.scenario_file import validate
 from sim.plots import draw_run_figures, draw_timeline
-
-VALID = Path(__file__).parent / "scenarios" / "valid-small.yaml"
+from tests.builders import VALID
 
 
 def scenario(**edits: object):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from sim import (
@@ -15,8 +13,7 @@ from sim import (
     run_replication,
 )
 from sim.montecarlo import run as mc_run
-
-VALID = Path(__file__).parent / "scenarios" / "valid-small.yaml"
+from tests.builders import VALID
 
 
 def test_same_seed_same_numbers_for_any_workers() -> None:

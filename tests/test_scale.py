@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
+
+pytestmark = pytest.mark.slow
 
 TINY = Path(__file__).parent / "scenarios" / "tiny-fast.yaml"
 

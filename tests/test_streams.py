@@ -11,10 +11,10 @@ import itertools
 
 import numpy as np
 import pytest
-from builders import battery, scenario
 
 from sim.montecarlo.batch import Fixed, Task, run_task
 from sim.montecarlo.streams import RUN, Purpose, ReplicationStreams, Stream, replication_rng
+from tests.builders import battery, scenario
 
 SEEDS = (0, 1, 2**32, 2**63 - 1)
 INDICES = (0, 1, 2, 2**32 + 5, 2**64 + 3)

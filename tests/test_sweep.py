@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 import pytest
-from builders import battery, scenario_data, within
 
 from sim import InputError, run_monte_carlo
 from sim.io.load import from_data
@@ -16,6 +15,7 @@ from sim.montecarlo.streams import Purpose, Stream
 from sim.studies.designs import design_points
 from sim.studies.sweep import plan_sweep, run_points, sweep_document
 from sim.studies.vary import parse_all, parse_vary
+from tests.builders import battery, scenario_data, within
 
 PK = "defense.batteries.b.pk.msl"
 

@@ -1,0 +1,1 @@
+"""The tests of adsim; helpers in tests/builders.py, shared fixtures in conftest.py."""
