@@ -97,4 +97,4 @@ def evaluate(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Where all conditions hold (n,), and where each one fails (conditions, n)."""
     fails = np.array([~c.holds(columns[c.metric]) for c in conditions], dtype=bool)
-    return ~fails.any(axis=0), fails
+    return np.logical_not(fails.any(axis=0)), fails

@@ -64,7 +64,7 @@ def _calibration(model: Scenario, raw: dict[str, Any], source: str) -> Calibrati
         where = f"calibration.unknowns.{path}"
         try:  # the prior itself is the probe: the path must take a distribution like it
             p = parameter(model, raw, path, raw_prior, source)
-            typed = parse_dist(raw_prior, p.value_kind)  # type: ignore[arg-type]
+            typed = parse_dist(raw_prior, p.value_kind)
         except InputError as exc:
             raise InputError(source, where, f"not a valid prior here: {exc.message}") from None
         except ValueError as exc:

@@ -10,14 +10,14 @@ is (a probability, a count, a duration, ...) even for values the file leaves out
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
 from sim.io.errors import InputError
 from sim.io.overrides import with_overrides
 from sim.io.scenario_file import optional_block, validate
-from sim.model.distributions import Dist
+from sim.model.distributions import Dist, Kind
 from sim.model.scenario import Scenario
 
 NOT_STUDIED = ("name", "description", "runs", "seed", "calibration", "damage_function")
@@ -42,7 +42,7 @@ class Parameter:
 
     path: str
     integer: bool
-    kind: str | None  # the distribution kind, or None for a plain field
+    kind: Kind | None  # the distribution kind, or None for a plain field
     fast: bool = True  # the base scenario holds a distribution there: replace it in place
 
     def coerce(self, value: float) -> float | int:
@@ -50,7 +50,7 @@ class Parameter:
         return int(round(value)) if self.integer else float(value)
 
     @property
-    def value_kind(self) -> str:
+    def value_kind(self) -> Kind:
         """The kind a distribution of this value must have."""
         return self.kind or ("count" if self.integer else "real")
 
@@ -65,7 +65,7 @@ def parameter(base: Scenario, raw: dict, path: str, probe: Any, source: str) -> 
     node = node_at(probed, path)
     if isinstance(node, Dist):
         fast = isinstance(node_at(base, path), Dist)
-        return Parameter(path, node.kind == "count", node.kind, fast)
+        return Parameter(path, node.kind == "count", cast(Kind, node.kind), fast)
     if isinstance(node, bool) or not isinstance(node, int | float):
         raise InputError(source, path, "is not a number; only numeric values can be varied")
     return Parameter(path, isinstance(node, int), None, fast=False)

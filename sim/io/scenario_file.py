@@ -77,7 +77,8 @@ def optional_block(keys: list[str]) -> bool:
         return False
     cls: Any = Scenario
     for part in keys:
-        field = cls.model_fields.get(part) if isinstance(cls, type) else None
+        is_model = isinstance(cls, type) and issubclass(cls, BaseModel)
+        field = cls.model_fields.get(part) if is_model else None
         if field is None or field.is_required():
             return False
         cls = field.annotation
@@ -86,7 +87,8 @@ def optional_block(keys: list[str]) -> bool:
     return isinstance(cls, type) and issubclass(cls, BaseModel)
 
 
-def _describe(err: dict[str, Any]) -> tuple[str, str]:
+def _describe(err: Any) -> tuple[str, str]:
+    """The dotted path and the message of one pydantic error (an ``ErrorDetails``)."""
     loc = tuple(str(p) for p in err["loc"])
     path = ".".join(loc)
     kind = err["type"]

@@ -57,7 +57,7 @@ def design_points(varies: list[Vary], design: str, points: int | None, seed: int
         total = int(np.prod([len(v.values or ()) for v in varies]))
         if total > MAX_POINTS:
             raise OptionError("vary", "", f"the grid has {total:,} points, at most {MAX_POINTS:,}")
-        return np.array(list(itertools.product(*(v.values for v in varies))), dtype=float)
+        return np.array(list(itertools.product(*(v.values or () for v in varies))), dtype=float)
     _check_ranges(varies, design)
     if points is None or points < 1:
         raise OptionError("points", str(points), f"the {design} design needs `points` N >= 1")

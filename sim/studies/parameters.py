@@ -70,7 +70,7 @@ class ScenarioFactory:
             return self._validated(assignments, self.loaded.source)
         s: Any = self.base
         for p, v in zip(self.parameters, coerced, strict=True):
-            s = _replace(s, p.path.split("."), constant(v, p.kind))
+            s = _replace(s, p.path.split("."), constant(v, p.value_kind))
         return s
 
     def _validated(self, assignments: dict[str, Any], source: str) -> Scenario:
