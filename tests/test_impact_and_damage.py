@@ -125,7 +125,7 @@ def test_people_beyond_every_radius_are_unhurt() -> None:
 @pytest.mark.parametrize("sheltered", [False, True])
 def test_nested_cookie_cutter_scoring_equals_the_general_one(sheltered: bool) -> None:
     # the shortcut for nested radii and protections gives the same outcome from the same draws
-    from sim.model.effects import _cookie_spared
+    from sim.model.damage import _cookie_spared
 
     gen = np.random.default_rng(8)
     for radii in ([10.0, 20.0, 30.0], [0.0, 20.0, 20.0], [15.0, 15.0, 40.0], [0.0, 0.0, 5.0]):
@@ -145,6 +145,7 @@ def test_nested_cookie_cutter_scoring_equals_the_general_one(sheltered: bool) ->
 def test_casualties_take_the_nested_shortcut_with_the_same_results(monkeypatch) -> None:
     # nested radii and protections: the shortcut is taken, and forcing the general scoring
     # instead changes no number
+    import sim.model.damage as damage_module
     import sim.model.effects as effects_module
     from sim.montecarlo.batch import Fixed, Task, run_task
     from sim.montecarlo.streams import RUN
@@ -157,9 +158,9 @@ def test_casualties_take_the_nested_shortcut_with_the_same_results(monkeypatch) 
     )
     s = scenario(4, {}, cep_m=150, effects=effects(10, 30, 60), zones=base, detection_delay=250)
     calls = []
-    scoring = effects_module._cookie_spared
+    scoring = damage_module._cookie_spared
     monkeypatch.setattr(
-        effects_module,
+        damage_module,
         "_cookie_spared",
         lambda *a: calls.append(a[-1]) or scoring(*a),
     )

@@ -1,20 +1,20 @@
-"""Casualties from the threats that leak: damage functions, people, alarm and shelters.
+"""Casualties from the threats that leak: people, alarm, shelters and their scoring.
 
-For an impact at distance r from a person, category c (killed, wounded, tbi) with radius
-R_c has probability p_c(r): 1 if r <= R_c else 0 (cookie-cutter), or exp(-(r/R_c)^2)
-(Carleton, same lethal area). A sheltered person's p_c is multiplied by (1 - protection_c).
+For an impact at distance r from a person, the damage function (``sim.model.damage``:
+cookie-cutter or Carleton, chosen by the scenario) gives each category c (killed, wounded,
+tbi) a probability p_c(r). A sheltered person's p_c is multiplied by (1 - protection_c).
 One uniform draw per person and impact decides the category (killed if u < p_killed, else
 wounded if u < max(p_killed, p_wounded), else tbi if u < max of all three); a person keeps
 the most severe outcome over all impacts.
 
 People are uniform in their zone's rectangle and independent, so only those who can be
 reached matter. Each zone is cut into equal cells and the cells that meet the square around
-some impact's reach are kept; the number of people in them is drawn as
-Binomial(N, kept area / zone area) and only those people are placed (uniformly over the kept
-cells), given their own compliance, shelter time and protection draws, and scored against
-the impacts that reach them. This has exactly the distribution of placing everyone, at a
-cost that grows with the people near impacts, not with the base's population. The Carleton
-function is cut where it falls below 1e-6 (r > 3.72 R).
+some impact's reach (the damage function's reach times the impact's largest radius) are
+kept; the number of people in them is drawn as Binomial(N, kept area / zone area) and only
+those people are placed (uniformly over the kept cells), given their own compliance,
+shelter time and protection draws, and scored against the impacts that reach them. This has
+exactly the distribution of placing everyone, at a cost that grows with the people near
+impacts, not with the base's population.
 """
 
 from __future__ import annotations
@@ -24,20 +24,11 @@ import math
 
 import numpy as np
 
+from sim.model.damage import damage_function_for
 from sim.model.distributions import Dist
 from sim.model.scenario import Scenario
 
-CARLETON_CUTOFF = math.sqrt(math.log(1e6))  # p < 1e-6 beyond this many radii
 MAX_CELLS_PER_AXIS = 128
-
-
-def damage_probability(r2: np.ndarray, radius: np.ndarray | float, function: str) -> np.ndarray:
-    """p_c at squared distances ``r2`` from impacts of effect radius ``radius`` (broadcast)."""
-    radius2 = np.square(radius)
-    if function == "cookie-cutter":
-        return ((r2 <= radius2) & (radius2 > 0)).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(radius2 > 0, np.exp(-r2 / radius2), 0.0)
 
 
 def casualties(
@@ -57,9 +48,9 @@ def casualties(
     zones = s.base.zones
     if len(x) == 0 or not zones:
         return (0, 0, 0)
-    function = s.damage_function
-    cut = 1.0 if function == "cookie-cutter" else CARLETON_CUTOFF
-    radius2 = _squared_radii(radii, function)
+    damage = damage_function_for(s.damage_function)
+    cut = damage.reach  # in largest radii
+    radius2 = damage.squared_radii(radii)
     # (x, y, t, reach, squared radii as a (3, 1) column, whether they nest) of each impact
     impacts = [
         (xi, yi, ti, max(r) * cut, radius2[i, :, None], r[0] <= r[1] <= r[2])
@@ -68,8 +59,7 @@ def casualties(
         )
     ]
     prot = (s.base.protection.killed, s.base.protection.wounded, s.base.protection.tbi)
-    warning = s.base.warning
-    shelters = warning is not None and math.isfinite(alarm)
+    warning = s.base.warning if math.isfinite(alarm) else None  # no alarm: nobody shelters
     totals = np.zeros(4, dtype=np.int64)
     for zone in zones.values():
         people = int(zone.personnel.draw(rng))
@@ -90,7 +80,7 @@ def casualties(
             continue
         covered_at = None
         unprotected = None
-        if shelters:
+        if warning is not None:
             complies = _complies(rng, warning.compliance, m)
             in_time = alarm + warning.shelter_time_s.sample(rng, m)
             # When each person is under cover: never (inf) for those who do not comply. Impact
@@ -111,70 +101,14 @@ def casualties(
             if len(idx) == 0:
                 continue
             exposed = shield = None
-            if covered_at is not None:
+            if covered_at is not None and unprotected is not None:
                 exposed = covered_at[idx] > ti
                 shield = unprotected if unprotected.shape[1] == 1 else unprotected[:, idx]
-            if function == "cookie-cutter":
-                nests = nested and shelter_nests
-                escaped = _cookie_spared(rng, dx[idx], radius2, exposed, shield, nests)
-            else:
-                p = _probability(dx[idx], radius2, function)  # (3, n)
-                if exposed is not None:
-                    p *= np.where(exposed, 1.0, shield)
-                escaped = _spared(rng, p)
+            nests = nested and shelter_nests
+            escaped = damage.spared(rng, dx[idx], radius2, exposed, shield, nests)
             spared[idx] = np.minimum(spared[idx], escaped)
         totals += np.bincount(spared, minlength=4)
     return (int(totals[0]), int(totals[1]), int(totals[2]))
-
-
-def _spared(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
-    """Categories each person is spared (0 killed, 1 wounded, 2 tbi, 3 unhurt), one uniform
-    draw each: 3 minus the severity.
-
-    ``p`` (3, n) holds p_killed, p_wounded, p_tbi. The severity counts the thresholds
-    p_killed <= max(p_killed, p_wounded) <= max(all three) above the person's uniform; the
-    categories spared are those at or below it.
-    """
-    np.maximum(p[0], p[1], out=p[1])
-    np.maximum(p[1], p[2], out=p[2])
-    return (rng.random(p.shape[1]) >= p).sum(axis=0, dtype=np.int8)
-
-
-def _cookie_spared(
-    rng: np.random.Generator,
-    r2: np.ndarray,
-    radius2: np.ndarray,
-    exposed: np.ndarray | None,
-    unprotected: np.ndarray | None,
-    nested: bool = False,
-) -> np.ndarray:
-    """``_spared`` for the cookie-cutter, in booleans: the same outcome from the same draws.
-
-    Here p_c is 1 inside radius c (times 1 - protection_c when sheltered) and 0 outside, so
-    u < p_c is "inside, and exposed or u < 1 - protection_c" (a uniform is always below 1),
-    and u < max(p_a, p_b) is (u < p_a) or (u < p_b). ``radius2`` is (3, 1), ``unprotected``
-    (3, 1) or (3, n), or None when nobody shelters.
-
-    ``nested`` says that radii killed <= wounded <= tbi and, for the sheltered, that
-    1 - protection killed <= wounded <= tbi (shared by everyone). Then a person is spared
-    the smallest few radii (those that do not contain them) and, when sheltered, the first
-    few categories (those whose threshold is at or below their uniform): the categories
-    spared are the larger of the two counts; fewer array steps give the same result.
-    """
-    u = rng.random(len(r2))  # drawn even when nobody shelters, so that the stream is the same
-    if nested:
-        outside = np.searchsorted(radius2[:, 0], r2, side="left")  # radii with R_c^2 < r2
-        if exposed is None:
-            return outside
-        shielded = np.searchsorted(unprotected[:, 0], u, side="right")  # 1 - protection <= u
-        shielded[exposed] = 0
-        return np.maximum(outside, shielded)
-    hit = r2 <= radius2  # (3, n) inside each radius
-    if exposed is not None:
-        hit &= (u < unprotected) | exposed
-    hit[1] |= hit[0]
-    hit[2] |= hit[1]
-    return 3 - hit.sum(axis=0, dtype=np.int8)
 
 
 def _ascending(unprotected: np.ndarray) -> bool:
@@ -183,29 +117,6 @@ def _ascending(unprotected: np.ndarray) -> bool:
         return False
     killed, wounded, tbi = unprotected[:, 0].tolist()
     return killed <= wounded <= tbi
-
-
-def _squared_radii(radii: np.ndarray, function: str) -> np.ndarray:
-    """Squared effect radii (impacts, 3), as ``_probability`` takes them.
-
-    For the cookie-cutter a zero radius becomes -inf, so that ``r2 <= radius2`` alone says
-    whether a category applies (``damage_probability`` also asks for a positive radius).
-    """
-    radius2 = np.square(radii)
-    if function == "cookie-cutter":
-        radius2[radius2 <= 0] = -np.inf
-    return radius2
-
-
-def _probability(r2: np.ndarray, radius2: np.ndarray, function: str) -> np.ndarray:
-    """``damage_probability(r2, radius, function)`` as (3, n) floats, from squared radii.
-
-    The same numbers, with fewer array operations: this runs once per impact per zone.
-    """
-    if function == "cookie-cutter":
-        return (r2 <= radius2).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(radius2 > 0, np.exp(-r2 / radius2), 0.0)
 
 
 def _people_within_reach(

@@ -12,10 +12,11 @@ and finishes in reasonable time; the caps are generous for any real salvo.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
 
+from sim.model.damage import DamageFunctionName
 from sim.model.distributions import Dist, Kind, constant, parse_dist
 
 LIMITS = {
@@ -266,7 +267,7 @@ class Scenario(Frozen):
     threats: dict[str, ThreatGroup] = Field(min_length=1)
     defense: Defense = Defense()
     base: Base = Base()
-    damage_function: Literal["cookie-cutter", "carleton"] = "cookie-cutter"
+    damage_function: DamageFunctionName = "cookie-cutter"
     calibration: Calibration | None = None
 
     @field_validator("threats")
