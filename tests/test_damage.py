@@ -9,7 +9,6 @@ from typing import get_args
 
 import numpy as np
 import pytest
-from builders import proportion_se, scenario, within
 
 from sim.model.damage import (
     DAMAGE_FUNCTIONS,
@@ -19,6 +18,7 @@ from sim.model.damage import (
     _spared,
     damage_function_for,
 )
+from tests.builders import proportion_se, scenario, within
 
 RADII = [0.0, 10.0, 25.0, 40.0]  # killed, wounded, tbi are taken three at a time
 

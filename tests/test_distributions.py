@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from builders import within
 
 from sim.model.distributions import COUNT_FORMS, FORM_CLASSES, FORMS, Dist, constant, parse_dist
+from tests.builders import within
 
 DOCS = Path(__file__).parent.parent / "docs" / "scenario-format.md"
 
