@@ -43,8 +43,10 @@ Metres = Annotated[Dist, _value("duration", LIMITS["metres"])]
 Probability = Annotated[Dist, _value("probability")]
 
 
-def _count(cap: int) -> Any:
-    return Annotated[Dist, _value("count", cap)]
+ThreatCount = Annotated[Dist, _value("count", LIMITS["threats_per_group"])]
+InterceptorCount = Annotated[Dist, _value("count", LIMITS["interceptors"])]
+ChannelCount = Annotated[Dist, _value("count", LIMITS["channels"])]
+PersonnelCount = Annotated[Dist, _value("count", LIMITS["personnel_per_zone"])]
 
 
 class Frozen(BaseModel):
@@ -101,7 +103,7 @@ class Aim(Frozen):
 class ThreatGroup(Frozen):
     """One threat type's part of the salvo."""
 
-    count: _count(LIMITS["threats_per_group"])
+    count: ThreatCount
     launch_s: Seconds = constant(0.0, "duration")
     flight_time_s: Seconds
     aim: Aim
@@ -158,7 +160,7 @@ def _doctrine(raw: Any) -> Doctrine:
 class Reload(Frozen):
     """Refill of a battery's magazine once it is empty."""
 
-    interceptors: _count(LIMITS["interceptors"])
+    interceptors: InterceptorCount
     time_s: Seconds
     times: int = Field(default=1, ge=0, le=1000)
 
@@ -168,8 +170,8 @@ class Battery(Frozen):
 
     pk: dict[str, Probability]
     doctrine: Annotated[Doctrine, PlainValidator(_doctrine)] = NAMED_DOCTRINES["shoot"]
-    channels: _count(LIMITS["channels"]) = constant(1, "count")
-    interceptors: _count(LIMITS["interceptors"])
+    channels: ChannelCount = constant(1, "count")
+    interceptors: InterceptorCount
     reload: Reload | None = None
     reaction_s: Seconds = constant(0.0, "duration")
     flyout_s: Seconds = constant(0.0, "duration")
@@ -204,7 +206,7 @@ class Zone(Frozen):
 
     center_m: tuple[float, float]
     size_m: tuple[float, float]
-    personnel: _count(LIMITS["personnel_per_zone"])
+    personnel: PersonnelCount
 
     @field_validator("center_m")
     @classmethod

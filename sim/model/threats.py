@@ -97,7 +97,8 @@ def _groups(s: Scenario) -> list[_Group]:
         if group.aim.zone is not None:
             z = s.base.zones[group.aim.zone]
             values += [(AIM_X, (z.center_m[0], z.size_m[0])), (AIM_Y, (z.center_m[1], z.size_m[1]))]
-        else:
+        else:  # validation makes both coordinates present when no zone is named
+            assert group.aim.x_m is not None and group.aim.y_m is not None
             values += [(AIM_X, group.aim.x_m), (AIM_Y, group.aim.y_m)]
         values += [(CEP, group.cep_m), (KILLED_M, e.killed_m), (WOUNDED_M, e.wounded_m)]
         values += [(TBI_M, e.tbi_m)]
