@@ -24,6 +24,7 @@ worker processes inside the scenario) by form, parameters and kind.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -40,7 +41,7 @@ EXPECTED: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class Dist:
+class Dist(ABC):
     """A constant or a distribution, with the kind of quantity it describes."""
 
     params: tuple
@@ -51,13 +52,13 @@ class Dist:
     is_constant: ClassVar[bool] = False  # True for a plain number
 
     @classmethod
+    @abstractmethod
     def parse(cls, args: Any, kind: Kind, cap: float) -> Dist:
         """Read and check the form's arguments from the scenario file (``ValueError``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Draw ``size`` independent values."""
-        raise NotImplementedError
 
     def draw(self, rng: np.random.Generator) -> Any:
         """Draw one value (a Python scalar); the same value ``sample(rng, 1)[0]`` gives."""
@@ -72,14 +73,14 @@ class Dist:
         out[:] = self.sample(rng, len(out))
 
     @property
+    @abstractmethod
     def support(self) -> tuple[float, float]:
         """Smallest and largest value a draw can take (infinite for unbounded forms)."""
-        raise NotImplementedError
 
     @property
+    @abstractmethod
     def mean(self) -> float:
         """The mean of a draw (used for reports and sanity limits)."""
-        raise NotImplementedError
 
     def far_tail(self, low: bool = False) -> float:
         """The largest value (``low``: the smallest), or for unbounded forms a value a draw
