@@ -12,6 +12,7 @@ settled by arithmetic on the salvo arrays, which keeps the event count low.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ from sim.model.effects import casualties
 from sim.model.scenario import Battery as BatteryParams
 from sim.model.scenario import Scenario
 from sim.model.threats import Salvo, draw_salvo, per_scenario
+from sim.outcomes import as_mapping, metric_names
 
 # Raised whenever the same scenario and seed can give different numbers than before (a
 # change of the model or of the order of random draws). Saved study folders record it, so
@@ -36,12 +38,18 @@ ENGINE_REVISION = 2
 class Replication:
     """What one replication returns: its metric row and where its leakers landed."""
 
-    row: list[int]
+    row: list[int]  # integer metrics in the order of ``names`` (the fast path)
     impact_x: np.ndarray
     impact_y: np.ndarray
     impact_type: np.ndarray
     events: int
     log: list[tuple] | None = None
+    names: Sequence[str] = ()  # ``metric_names`` of the scenario
+
+    @property
+    def metrics(self) -> dict[str, int | float]:
+        """Metric name -> value: the integer metrics of ``row``, then the ratios."""
+        return as_mapping(self.row, self.names)
 
 
 def _threat(
@@ -68,6 +76,7 @@ class _Plan:
     types: list[str]
     batteries: list[tuple[str, BatteryParams, list[tuple[int, Dist]]]]
     layers: list[list[int]]  # per threat type: indices of the batteries that engage it
+    names: list[str]  # metric names, in row order
 
     @staticmethod
     def of(s: Scenario) -> _Plan:
@@ -79,7 +88,7 @@ class _Plan:
         ]
         engaged = [{t for t, _ in pk_types} for _, _, pk_types in batteries]
         layers = [[b for b, ts in enumerate(engaged) if t in ts] for t in range(len(types))]
-        return _Plan(types, batteries, layers)
+        return _Plan(types, batteries, layers, metric_names(s))
 
 
 _plan = per_scenario(_Plan.of)
@@ -124,7 +133,7 @@ def run_replication(
     if log is not None:
         leaked_mask = np.array(tally.killed_by) < 0
         _log_salvo(log, salvo, types, np.array(detected, dtype=bool), leaked_mask, alarm)
-    return Replication(row, lx, ly, ltype, events if count_events else 0, log)
+    return Replication(row, lx, ly, ltype, events if count_events else 0, log, plan.names)
 
 
 def _log_salvo(

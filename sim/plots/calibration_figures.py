@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from sim.outcomes import RATIO_NAMES, axis_label
 from sim.plots.style import CATEGORY_COLOURS, plt, save, type_colour
 from sim.plots.sweep_figures import BOX, METRIC_TITLES, axis_name, footnote, short_names
 from sim.studies.evidence import Condition
@@ -367,14 +368,14 @@ def report_window(spec: dict, integer: bool) -> tuple[float, float]:
 def _predictive_panel(ax: Axes, name: str, m: dict, spec: dict | None, colour: str) -> None:
     ax.grid(axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
-    ratio = name == RATIO
+    ratio = name in RATIO_NAMES  # drawn on a 0-1 axis
     values, shares = _histogram(m or {})
     ok = _report_holds(spec, values) if spec else np.ones(len(values), dtype=bool)
     light = {"color": colour, "alpha": 0.28}
     if ratio:
         edges = np.linspace(0, 1, 21)
         left, width = edges[:-1], np.diff(edges)
-        ax.set_xlabel("share of fired threats intercepted")
+        ax.set_xlabel(axis_label(name))
     elif len(values) and values.max() > WIDE:
         step = math.ceil((values.max() + 1) / 30)  # whole numbers per bar
         edges = np.arange(0, values.max() + step + 1, step, dtype=float)

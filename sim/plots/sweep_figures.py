@@ -27,25 +27,14 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-from sim.plots.style import BATTERY_PALETTE, CATEGORY_COLOURS, CATEGORY_LABELS, plt, save
+from sim.outcomes import axis_label, short_label
+from sim.plots.style import BATTERY_PALETTE, CATEGORY_COLOURS, plt, save
 
 CASUALTY_METRICS = ("killed", "wounded", "tbi", "casualties")
 MAIN_METRICS = ("leaked", "interceptors", *CASUALTY_METRICS, "intercepted_fraction")
-METRIC_LABELS = {
-    "leaked": "leakers (threats per attack)",
-    "interceptors": "interceptors fired per attack",
-    "killed": "killed (people per attack)",
-    "wounded": "wounded (people per attack)",
-    "tbi": "TBI / concussion (people per attack)",
-    "casualties": "casualties (people per attack)",
-    "intercepted_fraction": "share of fired threats intercepted",
-}
-METRIC_TITLES = {
-    "leaked": "leakers",
-    "interceptors": "interceptors fired",
-    "intercepted_fraction": "share intercepted",
-    **CATEGORY_LABELS,
-}
+# labels and units are declared with the metrics, in sim.outcomes
+METRIC_LABELS = {m: axis_label(m) for m in MAIN_METRICS}
+METRIC_TITLES = {m: short_label(m) for m in MAIN_METRICS}
 METRIC_COLOURS = {
     "leaked": "#404040",
     "interceptors": BATTERY_PALETTE[0],
