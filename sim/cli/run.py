@@ -226,22 +226,23 @@ def trace(
     folder = output_dir(s.name, out_dir)
     rep = run_replication(s, replication_rng(seed, replication), trace=True)
     metrics = dict(zip(metric_names(s), rep.row, strict=True))
+    log = rep.log or []
     events = [
         {
-            "time_s": round(t, 3),
-            "event": k,
-            "threat": i if i >= 0 else None,
-            "type": ty,
-            "battery": b,
-            "detail": d,
+            "time_s": round(e.time, 3),
+            "event": e.kind,
+            "threat": e.threat if e.threat >= 0 else None,
+            "type": e.type,
+            "battery": e.battery,
+            "detail": e.detail,
         }
-        for t, k, i, ty, b, d in rep.log
+        for e in log
     ]
     stem = f"trace-seed{seed}-rep{replication}"
     with StagedOutput(folder) as stage:
         from sim.plots import draw_timeline
 
-        figures = draw_timeline(rep.log, s, stage.path(stem))
+        figures = draw_timeline(log, s, stage.path(stem))
         write_json_atomic(
             stage.path(f"{stem}.json"),
             {

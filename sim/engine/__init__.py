@@ -1,6 +1,14 @@
 """The SimPy wiring of one replication: threats meet batteries in an event loop."""
 
 from sim.engine.replication import ENGINE_REVISION, Replication, run_replication
+from sim.engine.trace import TraceEvent, Tracer
 from sim.outcomes import metric_names
 
-__all__ = ["ENGINE_REVISION", "Replication", "metric_names", "run_replication"]
+__all__ = [
+    "ENGINE_REVISION",
+    "Replication",
+    "TraceEvent",
+    "Tracer",
+    "metric_names",
+    "run_replication",
+]

@@ -29,6 +29,7 @@ from simpy.events import Event
 
 from sim.engine.events import LAST, Environment
 from sim.engine.record import Tally
+from sim.engine.trace import Tracer
 from sim.model.distributions import Dist
 from sim.model.scenario import Battery as BatteryParams
 from sim.model.threats import Salvo
@@ -48,7 +49,7 @@ class Battery:
         salvo: Salvo,
         rng: np.random.Generator,
         tally: Tally,
-        log: list[tuple] | None,
+        tracer: Tracer | None,
     ) -> None:
         """``pk_types`` lists (threat type index, pk) for the types the battery engages, in
         scenario order (``engageable_types``)."""
@@ -56,7 +57,7 @@ class Battery:
         self.index = index
         self.name = name
         self.tally = tally
-        self.log = log
+        self.tracer = tracer
         self.shots = params.doctrine.shots
         self.engagements = params.doctrine.engagements
         self.free = int(params.channels.draw(rng))
@@ -124,8 +125,10 @@ class Battery:
 
     def _refill(self, _: object) -> None:
         self.magazine += int(self.reload.interceptors.draw(self.rng))
-        if self.log is not None:
-            self.log.append((self.env.now, "reload", -1, "", self.name, f"{self.magazine} ready"))
+        if self.tracer is not None:
+            self.tracer.event(
+                self.env.now, "reload", battery=self.name, detail=f"{self.magazine} ready"
+            )
 
     # -- the engagement of one threat -----------------------------------------------------
     def engage(self, i: int, type_index: int, impact: float) -> Generator[Event, Any, bool]:
@@ -135,7 +138,7 @@ class Battery:
         Attributes used in the loop are held in locals (this runs for every threat).
         """
         env = self.env
-        log = self.log
+        tracer = self.tracer
         reaction = self.reaction
         flyout = self.flyout
         k = i * self.engagements
@@ -148,8 +151,8 @@ class Battery:
             granted = self._wait_for_channel(impact, latest - reaction[k] - flyout[k])
             yield granted
             if not granted.value:
-                if log is not None:
-                    log.append((env.now, "gave up", i, "", self.name, "no channel in time"))
+                if tracer is not None:
+                    tracer.event(env.now, "gave up", i, self.name, "no channel in time")
                 return False
             if self.magazine == 0:
                 self._release()
@@ -180,11 +183,13 @@ class Battery:
             # nothing reads it before the run ends.
             hit = env.now + flight
             done = hit + self.assess[j]
-            if log is not None:
-                log.append((env.now, "engage", i, "", self.name, f"{shots} shot(s)"))
-                log.append((env.now + reaction[j], "fire", i, "", self.name, ""))
-                outcome = ("intercept", "killed") if killed else ("miss", "")
-                log.append((hit, *outcome[:1], i, "", self.name, outcome[1]))
+            if tracer is not None:
+                tracer.event(env.now, "engage", i, self.name, f"{shots} shot(s)")
+                tracer.event(env.now + reaction[j], "fire", i, self.name)
+                if killed:
+                    tracer.event(hit, "intercept", i, self.name, "killed")
+                else:
+                    tracer.event(hit, "miss", i, self.name)
             if killed:
                 tally.killed_by[i] = b
                 env.at(done).callbacks.append(self._release)
