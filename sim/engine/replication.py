@@ -2,8 +2,9 @@
 
 The story of a threat (``_threat``): it becomes known at launch + detection delay (if it is
 detected at all), then is offered to each battery that can engage its type, outer layer
-first, until one kills it. A threat that no battery kills leaks and impacts at its impact
-time. The alarm sounds at the first detection of any threat.
+first, until one kills it (as far as the battery can tell: see ``Battery.assess``). A threat
+that no battery kills leaks and impacts at its impact time. The alarm sounds at the first
+detection of any threat.
 
 Only detected threats that some battery can engage get a SimPy process; everything else is
 settled by arithmetic on the salvo arrays, which keeps the event count low.
@@ -65,8 +66,8 @@ def _threat(
     if tracer is not None:
         tracer.event(env.now, "detect", i)
     for battery in batteries:
-        killed = yield from battery.engage(i, type_index, impact)
-        if killed:
+        believed_killed = yield from battery.engage(i, type_index, impact)
+        if believed_killed:  # no other battery is asked (a threat still alive leaks)
             return
 
 
