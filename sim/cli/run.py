@@ -270,14 +270,14 @@ def trace(
     table = Table(title=f"{s.name}: replication {replication} of seed {seed}", title_justify="left")
     for col in ("t (s)", "event", "threat", "type", "battery", "detail"):
         table.add_column(col, justify="right" if col in ("t (s)", "threat") else "left")
-    for e in events:
+    for e in log:
         table.add_row(
-            f"{e['time_s']:.1f}",
-            e["event"],
-            "" if e["threat"] is None else str(e["threat"]),
-            e["type"],
-            e["battery"],
-            e["detail"],
+            f"{round(e.time, 3):.1f}",
+            e.kind,
+            "" if e.threat < 0 else str(e.threat),
+            e.type,
+            e.battery,
+            e.detail,
         )
     out.print(table)
     shown = (

@@ -107,7 +107,12 @@ class Battery:
         # at the deadline, after anything else due then (a channel freed at that moment is
         # still taken); never before now, which rounding of the deadline could give
         timer = self.env.at(max(deadline, self.env.now), LAST)
-        timer.callbacks.append(lambda _: event.triggered or event.succeed(False))
+
+        def give_up(_: Event) -> None:
+            if not event.triggered:
+                event.succeed(False)
+
+        timer.callbacks.append(give_up)
         return event
 
     def _release(self, _: object = None) -> None:
@@ -128,12 +133,14 @@ class Battery:
     def _emptied(self) -> None:
         """The magazine has just run out: turn the queue away and start a reload, if any."""
         self._turn_away_queue()
-        if self.reloads_left > 0:
+        reload = self.reload
+        if self.reloads_left > 0 and reload is not None:  # reloads are left only with a reload
             self.reloads_left -= 1
-            timer = self.env.timeout(self.reload.time_s.draw(self.rng))
+            timer = self.env.timeout(reload.time_s.draw(self.rng))
             timer.callbacks.append(self._refill)
 
     def _refill(self, _: object) -> None:
+        assert self.reload is not None  # only a reload's timer calls this
         self.magazine += int(self.reload.interceptors.draw(self.rng))
         if self.tracer is not None:
             self.tracer.event(

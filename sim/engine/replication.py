@@ -13,13 +13,14 @@ settled by arithmetic on the salvo arrays, which keeps the event count low.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from simpy.events import Event
 
 from sim.engine.battery import Battery, engageable_types
-from sim.engine.events import Environment, Story, start
+from sim.engine.events import Environment, start
 from sim.engine.record import Tally, metric_row
 from sim.engine.trace import TraceEvent, Tracer
 from sim.model.distributions import Dist
@@ -61,7 +62,7 @@ def _threat(
     impact: float,
     batteries: list[Battery],
     tracer: Tracer | None,
-) -> Story:
+) -> Generator[Event, object, None]:
     """The story of a detected threat, from the moment it becomes known."""
     if tracer is not None:
         tracer.event(env.now, "detect", i)

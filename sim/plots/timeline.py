@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from matplotlib.lines import Line2D
 
@@ -16,7 +17,7 @@ from sim.engine.trace import TraceEvent
 from sim.model.scenario import Scenario
 from sim.plots.style import BATTERY_PALETTE, new_figure, save, type_colour
 
-MARKERS = {
+MARKERS: dict[str, dict[str, Any]] = {
     "detect": {"marker": "v", "color": "#555555", "s": 30, "label": "detected"},
     "intercept": {"marker": "X", "color": "#1a9850", "s": 70, "label": "killed (intercept)"},
     "miss": {
