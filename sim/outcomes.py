@@ -260,10 +260,10 @@ def short_label(name: str) -> str:
 # -- values ---------------------------------------------------------------------------------
 
 
-Plan = dict[str, list[int]]  # metric name -> its values per threat type or per battery
+_ByName = dict[str, list[int]]  # metric name -> its values per threat type or per battery
 
 
-def _base_value(m: Metric) -> Callable[[Facts, Plan, Plan], int]:
+def _base_value(m: Metric) -> Callable[[Facts, _ByName, _ByName], int]:
     """How ``metric_row`` finds a metric's total: given, or summed from its other scopes."""
     name, total, threats = m.name, m.total, m.threats
     if total is not None:
@@ -295,13 +295,13 @@ def metric_row(f: Facts) -> list[int]:
     """One replication's integer metrics, in the order of ``metric_names``."""
     n = f.n_types
     type_index = f.type_index
-    per_type: Plan = {}
+    per_type: _ByName = {}
     for name, flags in _TYPE_FLAGS:
         counts = [0] * n
         for t in compress(type_index, flags(f)):
             counts[t] += 1
         per_type[name] = counts
-    per_battery: Plan = {name: values(f) for name, values in _BATTERY_VALUES}
+    per_battery: _ByName = {name: values(f) for name, values in _BATTERY_VALUES}
     row = [value(f, per_type, per_battery) for value in _BASE_VALUES]
     for counts in per_type.values():
         row += counts
