@@ -11,23 +11,26 @@ Python API::
     s = load_scenario("scenarios/al-asad-2024-01-20.yaml", ["threats.rocket.count=12"])
     result = run_monte_carlo(s, runs=2000, seed=1)
     result.metrics["leaked"]["mean"]
+
+Metrics are declared once, in ``sim.outcomes``: names, order, ratios, labels and units.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what the names below are, for type checkers and editors
-    from sim.engine.record import metric_names
     from sim.engine.replication import run_replication
     from sim.io.errors import InputError
     from sim.io.load import LoadedScenario, load, load_scenario
     from sim.model.scenario import Scenario
     from sim.montecarlo.run import MonteCarloResult, run_monte_carlo
     from sim.montecarlo.streams import Purpose, Stream, replication_rng
+    from sim.outcomes import METRICS, metric_names, scenario_columns, tidy_frame
 
 # The Python API, by name -> the module that holds it. Imported on first use (PEP 562), so
 # that importing one layer (``sim.model``, ``sim.engine``, ...) does not import them all.
 _API = {
+    "METRICS": "sim.outcomes",
     "InputError": "sim.io.errors",
     "LoadedScenario": "sim.io.load",
     "MonteCarloResult": "sim.montecarlo.run",
@@ -36,12 +39,15 @@ _API = {
     "Stream": "sim.montecarlo.streams",
     "load": "sim.io.load",
     "load_scenario": "sim.io.load",
-    "metric_names": "sim.engine.record",
+    "metric_names": "sim.outcomes",
     "replication_rng": "sim.montecarlo.streams",
     "run_monte_carlo": "sim.montecarlo.run",
     "run_replication": "sim.engine.replication",
+    "scenario_columns": "sim.outcomes",
+    "tidy_frame": "sim.outcomes",
 }
 __all__ = [
+    "METRICS",
     "InputError",
     "LoadedScenario",
     "MonteCarloResult",
@@ -54,6 +60,8 @@ __all__ = [
     "replication_rng",
     "run_monte_carlo",
     "run_replication",
+    "scenario_columns",
+    "tidy_frame",
 ]
 __version__ = "0.1.0"
 

@@ -16,15 +16,24 @@ import pytest
 
 ALLOWED = {
     "sim.model": {"sim.model"},
-    "sim.io": {"sim.io", "sim.model", "sim.engine"},
-    "sim.engine": {"sim.engine", "sim.model"},
-    "sim.montecarlo": {"sim.montecarlo", "sim.engine", "sim.model", "sim.io"},
-    "sim.studies": {"sim.studies", "sim.montecarlo", "sim.engine", "sim.model", "sim.io"},
-    "sim.plots": {"sim.plots", "sim.model", "sim.io"},
+    "sim.outcomes": {"sim.outcomes"},
+    "sim.io": {"sim.io", "sim.model", "sim.outcomes"},
+    "sim.engine": {"sim.engine", "sim.model", "sim.outcomes"},
+    "sim.montecarlo": {"sim.montecarlo", "sim.engine", "sim.model", "sim.outcomes", "sim.io"},
+    "sim.studies": {
+        "sim.studies",
+        "sim.montecarlo",
+        "sim.engine",
+        "sim.model",
+        "sim.outcomes",
+        "sim.io",
+    },
+    "sim.plots": {"sim.plots", "sim.model", "sim.outcomes", "sim.io"},
 }
 _SHOW = (
     "import importlib, json, pkgutil, sys; import {p} as pkg; "
-    "[importlib.import_module(m.name) for m in pkgutil.walk_packages(pkg.__path__, '{p}.')]; "
+    "[importlib.import_module(m.name) "
+    " for m in pkgutil.walk_packages(getattr(pkg, '__path__', []), '{p}.')]; "
     "print(json.dumps(sorted(m for m in sys.modules if m.startswith('sim.'))))"
 )
 

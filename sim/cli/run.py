@@ -13,7 +13,6 @@ from rich.table import Table
 
 from sim.cli import command
 from sim.cli.common import out, output_dir, progress_bar, say
-from sim.engine.record import RATIO, metric_names
 from sim.engine.replication import run_replication
 from sim.io.errors import InputError
 from sim.io.load import load
@@ -28,6 +27,7 @@ from sim.io.results import (
 )
 from sim.montecarlo.run import MonteCarloResult, run_monte_carlo
 from sim.montecarlo.streams import replication_rng
+from sim.outcomes import RATIO_NAMES, is_ratio, metric_names
 
 ScenarioArg = Annotated[
     Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="SCENARIO")
@@ -95,7 +95,7 @@ def summary_table(result: MonteCarloResult, title: str) -> Table:
         if m["n"] == 0:
             table.add_row(name, "undefined", "", "", "", "", "", "")
             continue
-        integer = name != RATIO
+        integer = not is_ratio(name)
         fmt = (lambda v: f"{v:g}") if integer else (lambda v: f"{v:.2f}")
         lo, hi = m["ci95"]
         half = f"{(hi - lo) / 2:.2g}" if lo is not None else ""
@@ -142,7 +142,7 @@ def run(
     folder = output_dir(s.name, out_dir)
     n = s.runs if runs is None else runs
     with StagedOutput(folder) as stage:
-        writer = ReplicationWriter(stage.path("replications.parquet"), names, [RATIO])
+        writer = ReplicationWriter(stage.path("replications.parquet"), names, list(RATIO_NAMES))
         try:
             with progress_bar(n, f"{s.name}: replications", show=not as_json) as advance:
                 result = run_monte_carlo(
@@ -202,7 +202,8 @@ def check(scenario: ScenarioArg, set_: SetOpt = None) -> None:
         f"damage function: {s.damage_function}"
     )
     out.print(
-        f"  metrics: {len(metric_names(s)) + 1}; default runs {s.runs:,}, seed {s.seed}"
+        f"  metrics: {len(metric_names(s)) + len(RATIO_NAMES)}; "
+        f"default runs {s.runs:,}, seed {s.seed}"
         + ("; has a calibration section" if s.calibration else "")
     )
 
@@ -227,22 +228,23 @@ def trace(
     folder = output_dir(s.name, out_dir)
     rep = run_replication(s, replication_rng(seed, replication), trace=True)
     metrics = dict(zip(metric_names(s), rep.row, strict=True))
+    log = rep.log or []
     events = [
         {
-            "time_s": round(t, 3),
-            "event": k,
-            "threat": i if i >= 0 else None,
-            "type": ty,
-            "battery": b,
-            "detail": d,
+            "time_s": round(e.time, 3),
+            "event": e.kind,
+            "threat": e.threat if e.threat >= 0 else None,
+            "type": e.type,
+            "battery": e.battery,
+            "detail": e.detail,
         }
-        for t, k, i, ty, b, d in rep.log
+        for e in log
     ]
     stem = f"trace-seed{seed}-rep{replication}"
     with StagedOutput(folder) as stage:
         from sim.plots import draw_timeline
 
-        figures = draw_timeline(rep.log, s, stage.path(stem))
+        figures = draw_timeline(log, s, stage.path(stem))
         write_json_atomic(
             stage.path(f"{stem}.json"),
             {
@@ -270,14 +272,14 @@ def trace(
     table = Table(title=f"{s.name}: replication {replication} of seed {seed}", title_justify="left")
     for col in ("t (s)", "event", "threat", "type", "battery", "detail"):
         table.add_column(col, justify="right" if col in ("t (s)", "threat") else "left")
-    for e in events:
+    for e in log:
         table.add_row(
-            f"{e['time_s']:.1f}",
-            e["event"],
-            "" if e["threat"] is None else str(e["threat"]),
-            e["type"],
-            e["battery"],
-            e["detail"],
+            f"{round(e.time, 3):.1f}",
+            e.kind,
+            "" if e.threat < 0 else str(e.threat),
+            e.type,
+            e.battery,
+            e.detail,
         )
     out.print(table)
     shown = (

@@ -6,10 +6,16 @@ The story of a threat at a battery (``Battery.engage``):
 2. Wait for a fire channel; waiting threats are served earliest impact first. A threat
    whose last feasible start passes while it waits gives up and goes on.
 3. Engage: reserve ``shots`` interceptors (or what is left), wait reaction + flyout, and see
-   whether any shot killed it. After a miss, wait for the kill assessment and engage again
-   while engagements, interceptors and time remain.
+   whether any shot killed it. After what the battery believes a miss, wait for the kill
+   assessment and engage again while engagements, interceptors and time remain.
 4. The channel is held from the moment the threat gets it until the last attempt's
    assessment is over (or the battery gives up on it).
+
+Truth and belief: an engagement's outcome (``killed``, recorded in the tally) and the
+battery's assessment of it (``believed``, which decides whether it engages again and whether
+the threat is offered to the next battery) are kept apart. Kill assessment is perfect so far
+(belief = truth, no random draws); an error model changes only ``Battery.assess`` and sets
+``perfect_assessment`` to False.
 
 Assumptions (see docs/model.md): interceptors are taken from the magazine when an engagement
 is assigned; the shots of one engagement fly together (one flyout draw per engagement);
@@ -29,6 +35,7 @@ from simpy.events import Event
 
 from sim.engine.events import LAST, Environment
 from sim.engine.record import Tally
+from sim.engine.trace import Tracer
 from sim.model.distributions import Dist
 from sim.model.scenario import Battery as BatteryParams
 from sim.model.threats import Salvo
@@ -36,6 +43,10 @@ from sim.model.threats import Salvo
 
 class Battery:
     """Simulation state of one battery in one replication."""
+
+    # False when the battery can misjudge an engagement's outcome: ``engage`` then asks
+    # ``assess`` for its belief. While True, belief is the outcome and ``assess`` is skipped.
+    perfect_assessment: bool = True
 
     def __init__(
         self,
@@ -48,7 +59,7 @@ class Battery:
         salvo: Salvo,
         rng: np.random.Generator,
         tally: Tally,
-        log: list[tuple] | None,
+        tracer: Tracer | None,
     ) -> None:
         """``pk_types`` lists (threat type index, pk) for the types the battery engages, in
         scenario order (``engageable_types``)."""
@@ -56,7 +67,7 @@ class Battery:
         self.index = index
         self.name = name
         self.tally = tally
-        self.log = log
+        self.tracer = tracer
         self.shots = params.doctrine.shots
         self.engagements = params.doctrine.engagements
         self.free = int(params.channels.draw(rng))
@@ -70,7 +81,7 @@ class Battery:
         n = salvo.size * self.engagements
         self.reaction = params.reaction_s.sample_list(rng, n)
         self.flyout = params.flyout_s.sample_list(rng, n)
-        self.assess = params.assess_s.sample_list(rng, n)
+        self.assess_time = params.assess_s.sample_list(rng, n)
         self.kill_u = rng.random(n).tolist()
         # Kill probability of an engagement with k shots of kill probabilities p_1..p_k is
         # 1 - (1 - p_1)...(1 - p_k), decided by one uniform. A constant pk per threat type
@@ -96,7 +107,12 @@ class Battery:
         # at the deadline, after anything else due then (a channel freed at that moment is
         # still taken); never before now, which rounding of the deadline could give
         timer = self.env.at(max(deadline, self.env.now), LAST)
-        timer.callbacks.append(lambda _: event.triggered or event.succeed(False))
+
+        def give_up(_: Event) -> None:
+            if not event.triggered:
+                event.succeed(False)
+
+        timer.callbacks.append(give_up)
         return event
 
     def _release(self, _: object = None) -> None:
@@ -117,25 +133,42 @@ class Battery:
     def _emptied(self) -> None:
         """The magazine has just run out: turn the queue away and start a reload, if any."""
         self._turn_away_queue()
-        if self.reloads_left > 0:
+        reload = self.reload
+        if self.reloads_left > 0 and reload is not None:  # reloads are left only with a reload
             self.reloads_left -= 1
-            timer = self.env.timeout(self.reload.time_s.draw(self.rng))
+            timer = self.env.timeout(reload.time_s.draw(self.rng))
             timer.callbacks.append(self._refill)
 
     def _refill(self, _: object) -> None:
+        assert self.reload is not None  # only a reload's timer calls this
         self.magazine += int(self.reload.interceptors.draw(self.rng))
-        if self.log is not None:
-            self.log.append((self.env.now, "reload", -1, "", self.name, f"{self.magazine} ready"))
+        if self.tracer is not None:
+            self.tracer.event(
+                self.env.now, "reload", battery=self.name, detail=f"{self.magazine} ready"
+            )
 
     # -- the engagement of one threat -----------------------------------------------------
+    def assess(self, killed: bool, j: int) -> bool:
+        """What the battery believes of the outcome of engagement ``j``: the truth, so far.
+
+        A kill assessment error model (a miss seen as a kill, a kill seen as a miss) goes
+        here: draw for entry ``j`` (in bulk in ``__init__``, as ``kill_u``) only when it can
+        err, and set ``perfect_assessment`` to False so that ``engage`` asks.
+        """
+        return killed
+
     def engage(self, i: int, type_index: int, impact: float) -> Generator[Event, Any, bool]:
-        """Engage threat ``i``; returns True when it is killed here.
+        """Engage threat ``i``; returns True when the battery believes it killed it here.
+
+        The outcome of each engagement is recorded in the tally; what the battery believes of
+        it decides what happens next. A threat believed killed is offered to no other battery
+        (if it was not, it leaks); a threat believed missed is engaged again, or offered on.
 
         The story is resumed with ``send(None)``: the channel event is read after the yield.
         Attributes used in the loop are held in locals (this runs for every threat).
         """
         env = self.env
-        log = self.log
+        tracer = self.tracer
         reaction = self.reaction
         flyout = self.flyout
         k = i * self.engagements
@@ -148,8 +181,8 @@ class Battery:
             granted = self._wait_for_channel(impact, latest - reaction[k] - flyout[k])
             yield granted
             if not granted.value:
-                if log is not None:
-                    log.append((env.now, "gave up", i, "", self.name, "no channel in time"))
+                if tracer is not None:
+                    tracer.event(env.now, "gave up", i, self.name, "no channel in time")
                 return False
             if self.magazine == 0:
                 self._release()
@@ -158,6 +191,7 @@ class Battery:
         per_shot = self.pk_per_shot[type_index]
         tally = self.tally
         b = self.index
+        perfect = self.perfect_assessment
         tally.engaged[b].add(i)
         for j in range(k, k + self.engagements):
             if self.magazine == 0 or env.now + reaction[j] + flyout[j] > latest:
@@ -172,21 +206,26 @@ class Battery:
                 p_kill = 1.0 - (1.0 - pk) ** shots
             else:
                 p_kill = 1.0 - math.prod([1.0 - q for q in per_shot[j][:shots]])
-            killed = self.kill_u[j] < p_kill
+            killed = self.kill_u[j] < p_kill  # the outcome
+            believed = killed if perfect else self.assess(killed, j)  # what the battery sees
             # The outcome is known now, from draws made in advance, so the story waits once
-            # per engagement: until the channel is released after a kill, or until the
-            # assessment of a miss is over. Times are summed in the order that waiting
-            # would sum them (the same numbers to the last bit). The kill is recorded now;
+            # per engagement: until the channel is released after what the battery believes
+            # a kill, or until the assessment of a believed miss is over. Times are summed in
+            # the order that waiting would sum them (the same numbers to the last bit). The
+            # kill is recorded now (the first, should a dead threat be engaged again);
             # nothing reads it before the run ends.
             hit = env.now + flight
-            done = hit + self.assess[j]
-            if log is not None:
-                log.append((env.now, "engage", i, "", self.name, f"{shots} shot(s)"))
-                log.append((env.now + reaction[j], "fire", i, "", self.name, ""))
-                outcome = ("intercept", "killed") if killed else ("miss", "")
-                log.append((hit, *outcome[:1], i, "", self.name, outcome[1]))
-            if killed:
+            done = hit + self.assess_time[j]
+            if tracer is not None:
+                tracer.event(env.now, "engage", i, self.name, f"{shots} shot(s)")
+                tracer.event(env.now + reaction[j], "fire", i, self.name)
+                if killed:
+                    tracer.event(hit, "intercept", i, self.name, "killed")
+                else:
+                    tracer.event(hit, "miss", i, self.name)
+            if killed and tally.killed_by[i] < 0:
                 tally.killed_by[i] = b
+            if believed:
                 env.at(done).callbacks.append(self._release)
                 return True
             yield env.at(done)

@@ -13,6 +13,7 @@ import heapq
 from collections.abc import Generator
 from itertools import count
 from types import MethodType
+from typing import TYPE_CHECKING, Any
 
 import simpy
 from simpy.core import BoundClass
@@ -36,20 +37,27 @@ class _At(Event):
         self.callbacks = []
         self._value = None
         self._ok = True
-        heapq.heappush(env._queue, (when, priority, next(env._eid), self))
+        heapq.heappush(env._queue, (when, priority, next(env._eid), self))  # type: ignore[misc]
 
 
 class Environment(simpy.Environment):
     """SimPy's environment with a lean ``run_all`` and absolute-time events."""
 
-    # Event factories; ``__init__`` binds them to the instance as SimPy's own does.
-    timeout = BoundClass(Timeout)
-    event = BoundClass(Event)
-    at = BoundClass(_At)
-    """``env.at(when, priority=NORMAL)``: an event processed at time ``when`` exactly, which
-    must not be earlier than now. A timeout of ``when - now`` would land on ``now + (when -
-    now)``, which may differ from ``when`` in the last bit; a time computed ahead as ``(t +
-    a) + b`` stays the time that waiting ``a`` and then ``b`` would reach."""
+    if TYPE_CHECKING:  # what the factories below are, for type checkers (as SimPy does)
+
+        def timeout(self, delay: float = 0, value: Any = None) -> Timeout: ...
+        def event(self) -> Event: ...
+        def at(self, when: float, priority: int = NORMAL) -> _At: ...
+
+    else:
+        # Event factories; ``__init__`` binds them to the instance as SimPy's own does.
+        timeout = BoundClass(Timeout)
+        event = BoundClass(Event)
+        at = BoundClass(_At)
+        """``env.at(when, priority=NORMAL)``: an event processed at time ``when`` exactly,
+        which must not be earlier than now. A timeout of ``when - now`` would land on ``now +
+        (when - now)``, which may differ from ``when`` in the last bit; a time computed ahead
+        as ``(t + a) + b`` stays the time that waiting ``a`` and then ``b`` would reach."""
 
     def __init__(self) -> None:
         # simpy.Environment.__init__ at time 0, with its factories bound directly (SimPy's
@@ -58,9 +66,9 @@ class Environment(simpy.Environment):
         self._queue = []
         self._eid = count()
         self._active_proc = None
-        self.timeout = MethodType(Timeout, self)
-        self.event = MethodType(Event, self)
-        self.at = MethodType(_At, self)
+        self.timeout = MethodType(Timeout, self)  # type: ignore[method-assign]
+        self.event = MethodType(Event, self)  # type: ignore[method-assign]
+        self.at = MethodType(_At, self)  # type: ignore[method-assign]
 
     def run_all(self) -> int:
         """Process every scheduled event; return how many were processed."""
@@ -68,7 +76,7 @@ class Environment(simpy.Environment):
         processed = 0
         while queue:
             self._now, _, _, event = heapq.heappop(queue)
-            callbacks, event.callbacks = event.callbacks, None
+            callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
             for callback in callbacks:
                 callback(event)
             processed += 1

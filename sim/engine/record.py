@@ -1,44 +1,27 @@
-"""What one replication leaves behind: counts per metric, as plain data.
+"""What one replication leaves behind: counts filled by the event loop, turned into a row.
 
 ``Tally`` is filled during the event loop (who engaged what, who killed what, how many
-interceptors); ``metric_row`` turns it, with the casualty counts, into one row of integers in
-the fixed column order of ``metric_names``. Statistics are computed later, on many rows.
+interceptors); ``facts`` gathers it with the salvo and the casualty counts into
+``sim.outcomes.Facts``, from which the declared metrics make one row of integers
+(``metric_row``). Statistics are computed later, on many rows.
+
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim.model.scenario import Scenario
-
-BASE_METRICS = (
-    "fired",
-    "detected",
-    "engaged",
-    "intercepted",
-    "leaked",
-    "interceptors",
-    "killed",
-    "wounded",
-    "tbi",
-    "casualties",
-)
-PER_TYPE = ("fired", "detected", "engaged", "intercepted", "leaked")
-PER_BATTERY = ("engaged", "intercepted", "interceptors")
-RATIO = "intercepted_fraction"
-
-
-def metric_names(s: Scenario) -> list[str]:
-    """Integer metric columns of a replication row, in order."""
-    names = list(BASE_METRICS)
-    names += [f"{m}.{t}" for m in PER_TYPE for t in s.threat_types]
-    names += [f"{m}.{b}" for m in PER_BATTERY for b in s.battery_names]
-    return names
+from sim.outcomes import Facts
+from sim.outcomes import metric_row as row_of_facts
 
 
 @dataclass
 class Tally:
-    """Counters filled while the event loop runs (plain lists: a salvo is small)."""
+    """Counters filled while the event loop runs (plain lists: a salvo is small).
+
+    ``killed_by`` is the truth (which battery killed each threat), not what any battery
+    believes of it.
+    """
 
     n_threats: int
     n_batteries: int
@@ -52,6 +35,30 @@ class Tally:
         self.interceptors = [0] * self.n_batteries
 
 
+def facts(
+    tally: Tally,
+    type_index: list[int],
+    detected: list[bool],
+    n_types: int,
+    casualties: tuple[int, int, int],
+) -> Facts:
+    """The tally, the salvo's types and detections and the casualties, as metric input."""
+    engaged = [False] * tally.n_threats
+    for ids in tally.engaged:
+        for i in ids:
+            engaged[i] = True
+    return Facts(
+        n_types,
+        type_index,
+        detected,
+        engaged,
+        tally.killed_by,
+        [len(ids) for ids in tally.engaged],
+        tally.interceptors,
+        casualties,
+    )
+
+
 def metric_row(
     tally: Tally,
     type_index: list[int],
@@ -60,37 +67,4 @@ def metric_row(
     casualties: tuple[int, int, int],
 ) -> list[int]:
     """One replication's integer metrics, in the order of ``metric_names``."""
-    fired = [0] * n_types
-    seen = [0] * n_types
-    engaged = [0] * n_types
-    intercepted = [0] * n_types
-    kills = [0] * tally.n_batteries
-    engaged_any = set().union(*tally.engaged)
-    for i, (t, d, b) in enumerate(zip(type_index, detected, tally.killed_by, strict=True)):
-        fired[t] += 1
-        if d:
-            seen[t] += 1
-        if i in engaged_any:
-            engaged[t] += 1
-        if b >= 0:
-            intercepted[t] += 1
-            kills[b] += 1
-    leaked = [f - k for f, k in zip(fired, intercepted, strict=True)]
-    k, w, t = casualties
-    row = [
-        sum(fired),
-        sum(seen),
-        sum(engaged),
-        sum(intercepted),
-        sum(leaked),
-        sum(tally.interceptors),
-        k,
-        w,
-        t,
-        k + w + t,
-    ]
-    row += fired + seen + engaged + intercepted + leaked
-    row += [len(ids) for ids in tally.engaged]
-    row += kills
-    row += tally.interceptors
-    return row
+    return row_of_facts(facts(tally, type_index, detected, n_types, casualties))

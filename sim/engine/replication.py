@@ -2,8 +2,9 @@
 
 The story of a threat (``_threat``): it becomes known at launch + detection delay (if it is
 detected at all), then is offered to each battery that can engage its type, outer layer
-first, until one kills it. A threat that no battery kills leaks and impacts at its impact
-time. The alarm sounds at the first detection of any threat.
+first, until one kills it (as far as the battery can tell: see ``Battery.assess``). A threat
+that no battery kills leaks and impacts at its impact time. The alarm sounds at the first
+detection of any threat.
 
 Only detected threats that some battery can engage get a SimPy process; everything else is
 settled by arithmetic on the salvo arrays, which keeps the event count low.
@@ -12,18 +13,22 @@ settled by arithmetic on the salvo arrays, which keeps the event count low.
 from __future__ import annotations
 
 import math
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from simpy.events import Event
 
 from sim.engine.battery import Battery, engageable_types
-from sim.engine.events import Environment, Story, start
+from sim.engine.events import Environment, start
 from sim.engine.record import Tally, metric_row
+from sim.engine.trace import TraceEvent, Tracer
 from sim.model.distributions import Dist
 from sim.model.effects import casualties
 from sim.model.scenario import Battery as BatteryParams
 from sim.model.scenario import Scenario
 from sim.model.threats import Salvo, draw_salvo, per_scenario
+from sim.outcomes import as_mapping, metric_names
 
 # Raised whenever the same scenario and seed can give different numbers than before (a
 # change of the model or of the order of random draws). Saved study folders record it, so
@@ -37,12 +42,18 @@ ENGINE_REVISION = 3
 class Replication:
     """What one replication returns: its metric row and where its leakers landed."""
 
-    row: list[int]
+    row: list[int]  # integer metrics in the order of ``names`` (the fast path)
     impact_x: np.ndarray
     impact_y: np.ndarray
     impact_type: np.ndarray
     events: int
-    log: list[tuple] | None = None
+    log: list[TraceEvent] | None = None  # by time, when traced
+    names: Sequence[str] = ()  # ``metric_names`` of the scenario
+
+    @property
+    def metrics(self) -> dict[str, int | float]:
+        """Metric name -> value: the integer metrics of ``row``, then the ratios."""
+        return as_mapping(self.row, self.names)
 
 
 def _threat(
@@ -51,14 +62,14 @@ def _threat(
     type_index: int,
     impact: float,
     batteries: list[Battery],
-    log: list[tuple] | None,
-) -> Story:
+    tracer: Tracer | None,
+) -> Generator[Event, object, None]:
     """The story of a detected threat, from the moment it becomes known."""
-    if log is not None:
-        log.append((env.now, "detect", i, "", "", ""))
+    if tracer is not None:
+        tracer.event(env.now, "detect", i)
     for battery in batteries:
-        killed = yield from battery.engage(i, type_index, impact)
-        if killed:
+        believed_killed = yield from battery.engage(i, type_index, impact)
+        if believed_killed:  # no other battery is asked (a threat still alive leaks)
             return
 
 
@@ -69,6 +80,7 @@ class _Plan:
     types: list[str]
     batteries: list[tuple[str, BatteryParams, list[tuple[int, Dist]]]]
     layers: list[list[int]]  # per threat type: indices of the batteries that engage it
+    names: list[str]  # metric names, in row order
 
     @staticmethod
     def of(s: Scenario) -> _Plan:
@@ -80,7 +92,7 @@ class _Plan:
         ]
         engaged = [{t for t, _ in pk_types} for _, _, pk_types in batteries]
         layers = [[b for b, ts in enumerate(engaged) if t in ts] for t in range(len(types))]
-        return _Plan(types, batteries, layers)
+        return _Plan(types, batteries, layers, metric_names(s))
 
 
 _plan = per_scenario(_Plan.of)
@@ -94,21 +106,21 @@ def run_replication(
     salvo: Salvo = draw_salvo(s, rng)
     types = plan.types
     n_types = len(types)
-    log: list[tuple] | None = [] if trace else None
+    type_index = salvo.type_index.tolist()
+    tracer = Tracer([types[t] for t in type_index]) if trace else None
     env = Environment()
     tally = Tally(salvo.size, len(plan.batteries))
     batteries = [
-        Battery(env, b, name, params, pk_types, n_types, salvo, rng, tally, log)
+        Battery(env, b, name, params, pk_types, n_types, salvo, rng, tally, tracer)
         for b, (name, params, pk_types) in enumerate(plan.batteries)
     ]
     by_type = [[batteries[b] for b in layer] for layer in plan.layers]
-    type_index = salvo.type_index.tolist()
     detect_time = salvo.detect_time.tolist()
     impact_time = salvo.impact_time.tolist()
     for i, (t, detect, impact) in enumerate(zip(type_index, detect_time, impact_time, strict=True)):
         layers = by_type[t]
         if layers and detect < impact:
-            start(env, _threat(env, i, t, impact, layers, log), detect)
+            start(env, _threat(env, i, t, impact, layers, tracer), detect)
     events = env.run_all()
 
     alarm = min(detect_time, default=math.inf)
@@ -122,39 +134,28 @@ def run_replication(
         hurt = (0, 0, 0)
     detected = [d != math.inf for d in detect_time]
     row = metric_row(tally, type_index, detected, n_types, hurt)
-    if log is not None:
+    log = None
+    if tracer is not None:
         leaked_mask = np.array(tally.killed_by) < 0
-        _log_salvo(log, salvo, types, np.array(detected, dtype=bool), leaked_mask, alarm)
-    return Replication(row, lx, ly, ltype, events if count_events else 0, log)
+        _trace_salvo(tracer, salvo, np.array(detected, dtype=bool), leaked_mask, alarm)
+        log = tracer.in_order()
+    return Replication(row, lx, ly, ltype, events if count_events else 0, log, plan.names)
 
 
-def _log_salvo(
-    log: list[tuple],
+def _trace_salvo(
+    tracer: Tracer,
     salvo: Salvo,
-    types: list[str],
     detected: np.ndarray,
     leaked: np.ndarray,
     alarm: float,
 ) -> None:
-    """Add launches, undetected threats and impacts to a trace, then sort it by time."""
-    names = {i: types[t] for i, t in enumerate(salvo.type_index.tolist())}
+    """Add launches, undetected threats, impacts and the alarm to a trace."""
     for i in range(salvo.size):
-        log.append((float(salvo.launch[i]), "launch", i, "", "", ""))
+        tracer.event(float(salvo.launch[i]), "launch", i)
         if not detected[i]:
-            log.append((float(salvo.launch[i]), "undetected", i, "", "", "not seen in time"))
+            tracer.event(float(salvo.launch[i]), "undetected", i, detail="not seen in time")
         if leaked[i]:
-            log.append(
-                (
-                    float(salvo.impact_time[i]),
-                    "impact",
-                    i,
-                    "",
-                    "",
-                    f"at ({salvo.impact_x[i]:.0f}, {salvo.impact_y[i]:.0f}) m",
-                )
-            )
+            where = f"at ({salvo.impact_x[i]:.0f}, {salvo.impact_y[i]:.0f}) m"
+            tracer.event(float(salvo.impact_time[i]), "impact", i, detail=where)
     if np.isfinite(alarm):
-        log.append((alarm, "alarm", -1, "", "", "first detection"))
-    for k, (time, kind, i, _, battery, detail) in enumerate(log):
-        log[k] = (time, kind, i, names.get(i, ""), battery, detail)
-    log.sort(key=lambda e: (e[0], e[2]))
+        tracer.event(alarm, "alarm", detail="first detection")

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.engine.record import RATIO, metric_names
 from sim.io.errors import InputError
 from sim.io.evidence import Condition, parse_evidence
 from sim.io.overrides import parse_assignment, with_overrides
@@ -25,6 +24,7 @@ from sim.io.paths import Parameter, parameter
 from sim.io.scenario_file import optional_block, read_raw, validate
 from sim.model.distributions import Dist, parse_dist
 from sim.model.scenario import Scenario
+from sim.outcomes import RATIO_NAMES, metric_names
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _calibration(model: Scenario, raw: dict[str, Any], source: str) -> Calibrati
             raise InputError(source, where, f"not a valid prior here: {exc}") from None
         unknowns.append(p)
         priors.append(typed)
-    metrics = [*metric_names(model), RATIO]
+    metrics = [*metric_names(model), *RATIO_NAMES]
     evidence = raw["calibration"]["evidence"]
     conditions = parse_evidence(evidence, metrics, source) if evidence else []
     return CalibrationSpec(tuple(unknowns), tuple(priors), tuple(conditions), cal.samples)

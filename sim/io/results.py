@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from sim.outcomes import parquet_schema
+
 LAST = ("summary.json", "sweep.json", "calibration.json")
 KEEP_IMPACTS = 2000  # replications whose impact points impacts.parquet keeps (for the map)
 
@@ -106,10 +108,9 @@ class ReplicationWriter:
     """Streams replication rows to a Parquet file, one row group per chunk."""
 
     def __init__(self, path: Path, names: list[str], ratio_names: list[str]) -> None:
-        fields = [pa.field("replication", pa.int64())]
-        fields += [pa.field(n, pa.int64()) for n in names]
-        fields += [pa.field(n, pa.float64()) for n in ratio_names]
-        self.schema = pa.schema(fields)
+        """``names``: the integer metrics of a row; ``ratio_names``: the ratios computed from
+        them (the columns of the ``ratios`` array). Column types come from ``sim.outcomes``."""
+        self.schema = parquet_schema([*names, *ratio_names])
         self.names = names
         self.ratio_names = ratio_names
         self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")

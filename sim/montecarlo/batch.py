@@ -22,12 +22,12 @@ from typing import Protocol
 
 import numpy as np
 
-from sim.engine.record import RATIO, metric_names
 from sim.engine.replication import run_replication
 from sim.model.scenario import Scenario
 from sim.montecarlo.aggregate import Aggregate
 from sim.montecarlo.executors import default_workers, ordered_map
 from sim.montecarlo.streams import ReplicationStreams, Stream
+from sim.outcomes import RATIO_NAMES, metric_names, ratio_values
 
 Tag = int | str  # what a task's replications belong to: "run", sweep point k, block b
 
@@ -110,9 +110,14 @@ def run_task(task: Task) -> TaskResult:
     )
 
 
-def chunk_size(runs: int, workers: int) -> int:
-    """Replications per task: enough to amortise overhead, small enough to balance load."""
-    return int(min(1000, max(25, runs // (workers * 8) or 1)))
+def chunk_size(runs: int, workers: int, per_tag: int | None = None) -> int:
+    """Replications per task: enough to amortise overhead, small enough to balance load.
+
+    ``runs`` is the whole batch; ``per_tag`` the replications of one tag (a sweep point),
+    which are then spread over the workers too. Results never depend on it.
+    """
+    size = int(min(1000, max(25, runs // (workers * 8) or 1)))
+    return size if per_tag is None else min(size, max(25, per_tag // workers))
 
 
 def tasks_for(
@@ -131,21 +136,13 @@ def tasks_for(
         yield Task(tag, source, seed, stream, a, b, b == stop, keep_impacts)
 
 
-def ratio_columns(rows: np.ndarray, names: list[str]) -> np.ndarray:
-    """intercepted / fired per replication (one column), NaN where nothing was fired."""
-    fired = rows[:, names.index("fired")].astype(float)
-    intercepted = rows[:, names.index("intercepted")]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(fired > 0, intercepted / fired, np.nan)[:, None]
-
-
 @dataclass
 class Done:
     """One task's result as the driver hands it on, in task order."""
 
     result: TaskResult
     names: list[str]  # the integer metric columns of ``rows``
-    ratios: np.ndarray  # (replications, ratio metrics)
+    ratios: np.ndarray  # (replications, ratio metrics: ``RATIO_NAMES``)
     aggregate: Aggregate | None  # the tag's distribution so far (complete when ``last``)
 
     @property
@@ -184,12 +181,12 @@ def perform(
     try:
         for res in results:
             cols = metric_names(queued.popleft().source.base)
-            ratios = ratio_columns(res.rows, cols)
+            ratios = ratio_values(res.rows, cols)
             agg = None
             if aggregate:
                 agg = pending.get(res.tag)
                 if agg is None:
-                    agg = pending[res.tag] = Aggregate(cols, [RATIO])
+                    agg = pending[res.tag] = Aggregate(cols, list(RATIO_NAMES))
                 agg.add(res.rows, ratios)
                 if res.last:
                     del pending[res.tag]

@@ -10,16 +10,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engine.record import RATIO, metric_names
 from sim.io.results import KEEP_IMPACTS
+
+if TYPE_CHECKING:
+    import pandas as pd
 from sim.model.scenario import Scenario
 from sim.montecarlo.aggregate import Aggregate
 from sim.montecarlo.batch import Fixed, chunk_size, perform, tasks_for
 from sim.montecarlo.executors import default_workers
 from sim.montecarlo.streams import RUN, Stream
+from sim.outcomes import RATIO_NAMES, columns, metric_names, tidy_frame
 
 
 @dataclass
@@ -36,6 +40,18 @@ class MonteCarloResult:
     elapsed_s: float
     workers: int
     extra: dict = field(default_factory=dict)
+    rows: np.ndarray | None = None  # (runs, counts then ratios), with ``keep_rows=True``
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every replication's metrics as a tidy pandas table: one row per replication and
+        metric, with the metric's base name, threat type and battery as columns of their own
+        (needs pandas, and a run with ``keep_rows=True``)."""
+        if self.rows is None:
+            raise ValueError(
+                "this result kept no rows: run_monte_carlo(..., keep_rows=True), or read "
+                "replications.parquet of `adsim run`"
+            )
+        return tidy_frame(self.rows, columns(self.threat_types, self.battery_names))
 
     def summary(self) -> dict:
         """The summary.json document."""
@@ -72,6 +88,7 @@ def run_monte_carlo(
     keep_impacts: int = KEEP_IMPACTS,
     precision: tuple[str, float] | None = None,
     cluster: str | None = None,
+    keep_rows: bool = False,
 ) -> MonteCarloResult:
     """Run ``runs`` replications (default: the scenario's) and summarise them.
 
@@ -81,7 +98,8 @@ def run_monte_carlo(
     most h (checked every ``PRECISION_STEP`` replications in index order, so the stopping
     point does not depend on the workers), or at ``runs``. ``cluster`` sends the chunks to a
     Dask scheduler (an address, or ``"local"``) instead of local processes; the results are
-    the same.
+    the same. ``keep_rows`` keeps every replication's metrics in memory for
+    ``MonteCarloResult.to_frame`` (memory then grows with the runs).
     """
     runs = s.runs if runs is None else runs
     seed = s.seed if seed is None else seed
@@ -93,6 +111,7 @@ def run_monte_carlo(
     done = 0
     agg: Aggregate | None = None
     impacts: list[np.ndarray] = []
+    kept: list[np.ndarray] = []
     tasks = tasks_for("run", Fixed(s), seed, stream, runs, size, keep_impacts=keep_impacts)
     results = perform(tasks, workers, cluster, progress)
     try:
@@ -100,6 +119,8 @@ def run_monte_carlo(
             agg = res.aggregate
             if sink is not None:
                 sink(res.rows, res.ratios, res.result.start)
+            if keep_rows:
+                kept.append(np.hstack([res.rows, res.ratios]))
             if len(res.result.impacts):
                 impacts.append(res.result.impacts)
             done += len(res.rows)
@@ -114,7 +135,7 @@ def run_monte_carlo(
     finally:
         results.close()
     if agg is None:  # no runs
-        agg = Aggregate(metric_names(s), [RATIO])
+        agg = Aggregate(metric_names(s), list(RATIO_NAMES))
     extra = {}
     if precision is not None:
         extra["precision"] = {
@@ -134,4 +155,5 @@ def run_monte_carlo(
         elapsed_s=time.perf_counter() - started,
         workers=workers,
         extra=extra,
+        rows=np.vstack(kept) if keep_rows and kept else None,
     )

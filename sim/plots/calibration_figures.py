@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -20,7 +21,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.io.evidence import Condition
-from sim.plots.style import CATEGORY_COLOURS, plt, save, type_colour
+from sim.outcomes import RATIO_NAMES, axis_label
+from sim.plots.style import CATEGORY_COLOURS, integer_ticks, plt, save, type_colour
 from sim.plots.sweep_figures import BOX, METRIC_TITLES, axis_name, footnote, short_names
 
 PREDICTIVE_METRICS = ("leaked", "killed", "wounded", "tbi", "casualties")
@@ -189,7 +191,7 @@ def draw_posterior(
         ax.set_xlabel(_axis_label(path, short, probability))
         ax.set_ylabel("density")
         if integer:
-            ax.xaxis.get_major_locator().set_params(integer=True)
+            integer_ticks(ax.xaxis)
         spec = (cal.get("unknowns") or {}).get(path)
         text = f"mean {mean:.3g}\n90% interval {q05:.3g}–{q95:.3g}"
         if spec is not None:
@@ -367,14 +369,14 @@ def report_window(spec: dict, integer: bool) -> tuple[float, float]:
 def _predictive_panel(ax: Axes, name: str, m: dict, spec: dict | None, colour: str) -> None:
     ax.grid(axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
-    ratio = name == RATIO
+    ratio = name in RATIO_NAMES  # drawn on a 0-1 axis
     values, shares = _histogram(m or {})
     ok = _report_holds(spec, values) if spec else np.ones(len(values), dtype=bool)
-    light = {"color": colour, "alpha": 0.28}
+    light: dict[str, Any] = {"color": colour, "alpha": 0.28}
     if ratio:
         edges = np.linspace(0, 1, 21)
         left, width = edges[:-1], np.diff(edges)
-        ax.set_xlabel("share of fired threats intercepted")
+        ax.set_xlabel(axis_label(name))
     elif len(values) and values.max() > WIDE:
         step = math.ceil((values.max() + 1) / 30)  # whole numbers per bar
         edges = np.arange(0, values.max() + step + 1, step, dtype=float)
@@ -386,11 +388,17 @@ def _predictive_panel(ax: Axes, name: str, m: dict, spec: dict | None, colour: s
     if edges is None:  # one bar per value
         ax.bar(values[ok], shares[ok], width=0.8, color=colour, zorder=2)
         ax.bar(values[~ok], shares[~ok], width=0.8, zorder=2, **light)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        integer_ticks(ax.xaxis)
     else:
         inside, _ = np.histogram(values[ok], bins=edges, weights=shares[ok])
         outside, _ = np.histogram(values[~ok], bins=edges, weights=shares[~ok])
-        kw = {"width": width, "align": "edge", "edgecolor": "white", "lw": 0.4, "zorder": 2}
+        kw: dict[str, Any] = {
+            "width": width,
+            "align": "edge",
+            "edgecolor": "white",
+            "lw": 0.4,
+            "zorder": 2,
+        }
         ax.bar(left, inside, color=colour, **kw)
         ax.bar(left, outside, bottom=inside, **light, **kw)
     if not len(values):

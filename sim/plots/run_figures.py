@@ -20,6 +20,7 @@ from sim.plots.style import (
     BATTERY_PALETTE,
     CATEGORY_COLOURS,
     CATEGORY_LABELS,
+    integer_ticks,
     new_figure,
     plt,
     save,
@@ -69,7 +70,7 @@ def draw_leakers(summary: dict, scenario: Scenario, out_dir: Path) -> list[Path]
     ax.set_title(
         f"{summary['scenario']}: threats getting through ({summary['runs']:,} simulated attacks)"
     )
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    integer_ticks(ax.xaxis)
     ax.text(
         0.98,
         0.95,
@@ -123,7 +124,7 @@ def draw_casualties(summary: dict, out_dir: Path) -> list[Path]:
                 width=0.8,
                 edgecolor=CATEGORY_COLOURS[name],
             )
-            ax.xaxis.get_major_locator().set_params(integer=True)
+            integer_ticks(ax.xaxis)
         ax.set_yscale("log")
         ax.set_ylim(bottom=max(0.5 / max(summary["runs"], 1), 1e-6), top=1.5)
         ax.set_title(CATEGORY_LABELS[name], loc="left", fontsize=11)
@@ -206,7 +207,8 @@ def draw_impact_map(
     if len(impacts):
         legend = ax.legend(loc="upper right", markerscale=3, fontsize=9)
         for handle in legend.legend_handles:
-            handle.set_alpha(1)
+            if handle is not None:
+                handle.set_alpha(1)
         subtitle = f"where the leakers of {replications:,} simulated attacks landed"
     else:
         subtitle = "no threat leaked in the replications kept for the map"
@@ -249,7 +251,7 @@ def draw_interceptors(summary: dict, scenario: Scenario, out_dir: Path) -> list[
         )
     ax.set_xlabel("interceptors fired in one attack (count)")
     ax.set_ylabel("share of replications")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    integer_ticks(ax.xaxis)
     ax.set_title(f"{summary['scenario']}: interceptors used per battery")
     if batteries:
         ax.set_ylim(0, top * (1.25 + 0.07 * len(batteries)))

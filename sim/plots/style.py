@@ -13,7 +13,11 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axis import Axis  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from sim.outcomes import short_label  # noqa: E402
 
 CATEGORY_COLOURS = {
     "killed": "#7f0000",
@@ -21,14 +25,17 @@ CATEGORY_COLOURS = {
     "tbi": "#fc8d59",
     "casualties": "#525252",
 }
-CATEGORY_LABELS = {
-    "killed": "killed",
-    "wounded": "wounded",
-    "tbi": "TBI / concussion",
-    "casualties": "all casualties",
-}
+CATEGORY_LABELS = {name: short_label(name) for name in CATEGORY_COLOURS}  # declared in sim.outcomes
 TYPE_PALETTE = ["#1f78b4", "#e66101", "#33a02c", "#6a3d9a", "#b15928", "#a6cee3"]
 BATTERY_PALETTE = ["#2c7fb8", "#41b6c4", "#253494", "#7fcdbb", "#081d58"]
+
+
+def integer_ticks(axis: Axis) -> None:
+    """Ticks at whole numbers only, on an axis of counts (matplotlib's default locator is a
+    ``MaxNLocator``; its other settings are kept)."""
+    locator = axis.get_major_locator()
+    if isinstance(locator, MaxNLocator):
+        locator.set_params(integer=True)
 
 
 def type_colour(index: int) -> str:

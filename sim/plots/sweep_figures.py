@@ -21,31 +21,21 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-from sim.plots.style import BATTERY_PALETTE, CATEGORY_COLOURS, CATEGORY_LABELS, plt, save
+from sim.outcomes import axis_label, short_label
+from sim.plots.style import BATTERY_PALETTE, CATEGORY_COLOURS, integer_ticks, plt, save
 
 CASUALTY_METRICS = ("killed", "wounded", "tbi", "casualties")
 MAIN_METRICS = ("leaked", "interceptors", *CASUALTY_METRICS, "intercepted_fraction")
-METRIC_LABELS = {
-    "leaked": "leakers (threats per attack)",
-    "interceptors": "interceptors fired per attack",
-    "killed": "killed (people per attack)",
-    "wounded": "wounded (people per attack)",
-    "tbi": "TBI / concussion (people per attack)",
-    "casualties": "casualties (people per attack)",
-    "intercepted_fraction": "share of fired threats intercepted",
-}
-METRIC_TITLES = {
-    "leaked": "leakers",
-    "interceptors": "interceptors fired",
-    "intercepted_fraction": "share intercepted",
-    **CATEGORY_LABELS,
-}
+# labels and units are declared with the metrics, in sim.outcomes
+METRIC_LABELS = {m: axis_label(m) for m in MAIN_METRICS}
+METRIC_TITLES = {m: short_label(m) for m in MAIN_METRICS}
 METRIC_COLOURS = {
     "leaked": "#404040",
     "interceptors": BATTERY_PALETTE[0],
@@ -116,7 +106,7 @@ def _title(sweep: dict) -> str:
     return f"{sweep['scenario']} — {design}, {int(sweep['runs']):,} simulated attacks per point"
 
 
-def _style(ax: Axes, grid: str = "y") -> None:
+def _style(ax: Axes, grid: Literal["both", "x", "y"] = "y") -> None:
     ax.grid(axis=grid, alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
 
@@ -227,7 +217,7 @@ def draw_sweep_curves(sweep: dict, path: str, folder: Path) -> list[Path]:
         else:
             ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
         if _is_integer(x):
-            ax.xaxis.get_major_locator().set_params(integer=True)
+            integer_ticks(ax.xaxis)
         if len(metrics) > 1:
             ax.legend(fontsize=8.5, frameon=False, loc="best")
     fig.suptitle(_title(sweep))
@@ -281,7 +271,7 @@ def draw_sweep_lines(sweep: dict, px: str, py: str, folder: Path) -> list[Path]:
 # -- two varied parameters on a grid --------------------------------------------------------
 
 
-def _text_colour(rgba: tuple) -> str:
+def _text_colour(rgba: Any) -> str:
     r, g, b = to_rgb(rgba)
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
 
@@ -420,7 +410,8 @@ def _metric_by_parameter(
             ax.set_xlabel(axis_name(path, short), fontsize=9)
         _share_y(row)
         for ax in row:
-            if ax.get_subplotspec().is_first_col():
+            spec = ax.get_subplotspec()
+            if spec is not None and spec.is_first_col():
                 ax.set_ylabel(metric_label(metric), fontsize=9)
     _figure_legend(fig, cells[0][0])
     fig.suptitle(f"{_title(sweep)}\n{subtitle}")
@@ -453,7 +444,7 @@ def draw_main_effects(sweep: dict, params: list[str], folder: Path) -> list[Path
         )
         ax.plot(values[ok], avg_a[ok], "o-", ms=4, color=colour, label="mean over the others")
         if _is_integer(values):
-            ax.xaxis.get_major_locator().set_params(integer=True)
+            integer_ticks(ax.xaxis)
 
     subtitle = "main effects: each parameter's effect, averaged over the rest"
     return _metric_by_parameter(sweep, params, folder, panel, subtitle, "sweep_main_effects")

@@ -7,14 +7,19 @@ impact. The alarm is a vertical line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from matplotlib.lines import Line2D
 
 from sim.model.scenario import Scenario
 from sim.plots.style import BATTERY_PALETTE, new_figure, save, type_colour
 
-MARKERS = {
+if TYPE_CHECKING:  # a trace is a list of the engine's records; figures only read them
+    from sim.engine.trace import TraceEvent
+
+MARKERS: dict[str, dict[str, Any]] = {
     "detect": {"marker": "v", "color": "#555555", "s": 30, "label": "detected"},
     "intercept": {"marker": "X", "color": "#1a9850", "s": 70, "label": "killed (intercept)"},
     "miss": {
@@ -30,10 +35,10 @@ MARKERS = {
 }
 
 
-def draw_timeline(log: list[tuple], scenario: Scenario, out_stem: Path) -> list[Path]:
+def draw_timeline(log: Sequence[TraceEvent], scenario: Scenario, out_stem: Path) -> list[Path]:
     """Timeline figure of one replication's event log (PNG and SVG at ``out_stem``)."""
-    threats = sorted({e[2] for e in log if e[2] >= 0})
-    kinds = {e[2]: e[3] for e in log if e[2] >= 0}
+    threats = sorted({e.threat for e in log if e.threat >= 0})
+    kinds = {e.threat: e.type for e in log if e.threat >= 0}
     row = {t: r for r, t in enumerate(threats)}
     batteries = {
         b: BATTERY_PALETTE[k % len(BATTERY_PALETTE)] for k, b in enumerate(scenario.battery_names)
@@ -41,8 +46,8 @@ def draw_timeline(log: list[tuple], scenario: Scenario, out_stem: Path) -> list[
     types = {name: t for t, name in enumerate(scenario.threat_types)}
     fig, ax = new_figure(9, max(3.0, 0.28 * len(threats) + 1.8))
     ax.grid(axis="x", alpha=0.3)
-    start = {e[2]: e[0] for e in log if e[1] == "launch" and e[2] >= 0}
-    end = {e[2]: e[0] for e in log if e[1] in ("intercept", "impact")}
+    start = {e.threat: e.time for e in log if e.kind == "launch" and e.threat >= 0}
+    end = {e.threat: e.time for e in log if e.kind in ("intercept", "impact")}
     for t in threats:
         if t in start and t in end:
             ax.plot(
@@ -54,16 +59,18 @@ def draw_timeline(log: list[tuple], scenario: Scenario, out_stem: Path) -> list[
                 solid_capstyle="butt",
             )
     seen: set[str] = set()
-    for time, kind, t, _, battery, _ in log:
+    for e in log:
+        kind, t = e.kind, e.threat
         if kind == "fire" and t in row:
-            ax.scatter(time, row[t], marker="^", s=28, color=batteries.get(battery, "k"), zorder=3)
+            colour = batteries.get(e.battery, "k")
+            ax.scatter(e.time, row[t], marker="^", s=28, color=colour, zorder=3)
         elif kind in MARKERS and t in row:
             style = dict(MARKERS[kind])
             label = style.pop("label")
-            ax.scatter(time, row[t], zorder=4, label=None if kind in seen else label, **style)
+            ax.scatter(e.time, row[t], zorder=4, label=None if kind in seen else label, **style)
             seen.add(kind)
         elif kind == "alarm":
-            ax.axvline(time, color="#ff7f00", ls="--", lw=1.2, label="alarm")
+            ax.axvline(e.time, color="#ff7f00", ls="--", lw=1.2, label="alarm")
     for b, colour in batteries.items():
         ax.scatter([], [], marker="^", s=28, color=colour, label=f"fired by {b}")
     for name, t in types.items():

@@ -25,16 +25,16 @@ from pathlib import Path
 import numpy as np
 
 from sim.engine import ENGINE_REVISION
-from sim.engine.record import RATIO, metric_names
 from sim.io.errors import InputError
 from sim.io.evidence import Condition, evaluate
 from sim.io.load import LoadedScenario
 from sim.io.results import write_json_atomic
 from sim.model.distributions import Dist
 from sim.model.scenario import Scenario
-from sim.montecarlo.batch import Done, Task, perform, ratio_columns, tasks_for
+from sim.montecarlo.batch import Done, Task, chunk_size, perform, tasks_for
 from sim.montecarlo.executors import default_workers
 from sim.montecarlo.streams import Purpose, ReplicationStreams, Stream
+from sim.outcomes import RATIO_NAMES, metric_names, ratio_values
 from sim.studies.parameters import ScenarioFactory
 
 TRIES = Stream(Purpose.CALIBRATION_TRY)
@@ -148,7 +148,8 @@ def judge_block(plan: CalibrationPlan, done: Done) -> Block:
     first = done.result.start
     rows = done.rows
     columns = {n: rows[:, i] for i, n in enumerate(done.names)}
-    columns[RATIO] = done.ratios[:, 0]
+    for j, name in enumerate(RATIO_NAMES):
+        columns[name] = done.ratios[:, j]
     ok, fails = evaluate(list(plan.conditions), columns)
     weights = 1 << np.arange(len(plan.conditions), dtype=np.int64)
     keep = np.flatnonzero(ok)
@@ -315,7 +316,7 @@ def posterior_predictive(
 ) -> dict[str, dict]:
     """Summary-form metrics of ``runs`` fresh replications; replication i uses draw i mod n."""
     workers = default_workers() if workers is None else max(1, workers)
-    size = max(50, min(1000, runs // (workers * 4) or 1))
+    size = chunk_size(runs, workers)
     source = Resampled(plan.factory, tuple(tuple(t) for t in thetas))
     tasks = tasks_for("predictive", source, plan.seed, Stream(Purpose.PREDICTIVE), runs, size)
     metrics: dict[str, dict] = {}
@@ -393,7 +394,9 @@ class CalibrationResult:
             cols[path] = self.thetas[:, j].tolist()
         for i, n in enumerate(names):
             cols[n] = rows[:, i].tolist()
-        cols[RATIO] = ratio_columns(rows, names)[:, 0].tolist() if len(rows) else []
+        ratios = ratio_values(rows, names)
+        for j, name in enumerate(RATIO_NAMES):
+            cols[name] = ratios[:, j].tolist()
         return cols
 
     def prior_draws(self, n: int = 100_000) -> dict[str, np.ndarray]:

@@ -178,8 +178,7 @@ def run_points(
     done = prepare_folder(plan, out_dir)
     todo = [k for k in range(len(plan.values)) if k not in done]
     workers = default_workers() if workers is None else max(1, workers)
-    size = chunk_size(plan.runs * max(1, len(todo)), workers)
-    size = min(size, max(25, plan.runs // workers))
+    size = chunk_size(plan.runs * max(1, len(todo)), workers, per_tag=plan.runs)
     results = perform(_tasks(plan, todo, size), workers, cluster, progress)
     try:
         for res in results:
