@@ -34,7 +34,7 @@ from sim.outcomes import as_mapping, metric_names
 # change of the model or of the order of random draws). Saved study folders record it, so
 # that a resumed study never mixes results of two revisions. Revision 2: values drawn per
 # threat, shot and person; detections after impact do not count. Revision 3: every stream
-# comes from the registry of purposes (sim.montecarlo.streams), Philox keyed by purpose.
+# comes from the registry of purposes (sim.montecarlo.streams), keyed without aliasing.
 ENGINE_REVISION = 3
 
 
