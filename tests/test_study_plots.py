@@ -316,3 +316,22 @@ def test_calibration_figures_written(tmp_path: Path) -> None:
         draw_calibration_figures(doc, posterior, prior, tmp_path),
         {"calibration_posterior", "calibration_pairs", "calibration_predictive"},
     )
+
+
+@pytest.mark.parametrize("name", ["intercepted_fraction", "tbi"])
+def test_binned_predictive_bars_fit_in_the_panel(name: str) -> None:
+    # many distinct values that fall into few bins: a bin's bar is the sum of their shares,
+    # taller than any one value's share, and must not be cut by the axis
+    from sim.plots.calibration_figures import _predictive_panel
+
+    if name == "tbi":
+        values = {str(v): 10 for v in range(200, 260)}  # 60 values in about two bins
+    else:
+        values = {f"{0.80 + k / 1000:.3f}": 10 for k in range(40)}  # all in two 0.05 bins
+    n = sum(values.values())
+    metric = {"n": n, "mean": 1.0, "p05": 0, "p95": 1, "histogram": values}
+    fig, ax = plt.subplots()
+    _predictive_panel(ax, name, metric, None, "#333333")
+    tallest = max(p.get_y() + p.get_height() for p in ax.patches)
+    assert tallest <= ax.get_ylim()[1]
+    plt.close(fig)

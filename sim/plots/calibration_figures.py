@@ -401,6 +401,7 @@ def _predictive_panel(ax: Axes, name: str, m: dict, spec: dict | None, colour: s
         }
         ax.bar(left, inside, color=colour, **kw)
         ax.bar(left, outside, bottom=inside, **light, **kw)
+        highest = float((inside + outside).max()) if len(inside) else 0.0
     if not len(values):
         note = "undefined in every simulated attack"
         ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", color="0.4")
@@ -418,7 +419,10 @@ def _predictive_panel(ax: Axes, name: str, m: dict, spec: dict | None, colour: s
     if spec and lo <= hi:
         x0, x1 = ax.get_xlim()
         ax.axvspan(max(lo, x0), min(hi, x1), color=REPORT_COLOUR, lw=0, zorder=0)
-    top = max(float(shares.max()) if len(shares) else 0.0, 0.05) * 1.5
+    # the tallest bar: a value's share, or a bin's sum of shares when values are binned
+    if edges is None:
+        highest = float(shares.max()) if len(shares) else 0.0
+    top = max(highest, 0.05) * 1.5
     ax.set_ylim(0, top)
     ax.set_yticks([t for t in ax.get_yticks() if 0 <= t <= min(1.0, top)])
     ax.set_ylabel("share of simulated attacks")
