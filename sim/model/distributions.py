@@ -149,8 +149,22 @@ class Constant(Dist):
         return self.params[0]
 
 
+class _Interval(Dist):
+    """A form whose parameters are its bounds [a, b], drawn with equal chances."""
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """[a, b]."""
+        return (self.params[0], self.params[1])
+
+    @property
+    def mean(self) -> float:
+        """(a + b) / 2."""
+        return (self.params[0] + self.params[1]) / 2
+
+
 @_form
-class Uniform(Dist):
+class Uniform(_Interval):
     """``{uniform: [a, b]}``: continuous uniform on [a, b]."""
 
     form = "uniform"
@@ -167,16 +181,6 @@ class Uniform(Dist):
     def draw(self, rng: np.random.Generator) -> Any:
         """One uniform draw."""
         return rng.uniform(self.params[0], self.params[1])
-
-    @property
-    def support(self) -> tuple[float, float]:
-        """[a, b]."""
-        return (self.params[0], self.params[1])
-
-    @property
-    def mean(self) -> float:
-        """(a + b) / 2."""
-        return (self.params[0] + self.params[1]) / 2
 
 
 @_form
@@ -294,7 +298,7 @@ class Triangular(Dist):
 
 
 @_form
-class UniformInt(Dist):
+class UniformInt(_Interval):
     """``{uniform_int: [a, b]}``: integers a to b, both included."""
 
     form = "uniform_int"
@@ -316,16 +320,6 @@ class UniformInt(Dist):
     def draw(self, rng: np.random.Generator) -> Any:
         """One integer draw."""
         return int(rng.integers(self.params[0], self.params[1], endpoint=True))
-
-    @property
-    def support(self) -> tuple[float, float]:
-        """[a, b]."""
-        return (self.params[0], self.params[1])
-
-    @property
-    def mean(self) -> float:
-        """(a + b) / 2."""
-        return (self.params[0] + self.params[1]) / 2
 
 
 @_form
