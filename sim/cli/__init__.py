@@ -1,7 +1,10 @@
 """The ``adsim`` command line: a thin shell over the Python API.
 
 Exit status: 0 done, 2 bad input (one line naming the file, the path in it and what was
-expected; no traceback, nothing written), 130 interrupted, 1 anything else.
+expected; no traceback, nothing written), 130 interrupted (Ctrl-C), 143 terminated
+(SIGTERM: ``kill``, ``timeout``), 129 hung up (SIGHUP: the terminal closed), 1 anything
+else. A signal is handled like Ctrl-C: the workers are stopped, the staging folder is
+removed, and one line says what was kept.
 """
 
 from __future__ import annotations
@@ -9,7 +12,9 @@ from __future__ import annotations
 import functools
 import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -42,28 +47,98 @@ def shown(exc: InputError) -> str:
     return str(InputError(source, exc.path, message))
 
 
+class Stopped(KeyboardInterrupt):
+    """A stop asked for by a signal (Ctrl-C, SIGTERM, SIGHUP). A command may set ``detail``
+    (on this or on a plain ``KeyboardInterrupt``) to say what was kept."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+STOPS = {
+    getattr(signal, name): what
+    for name, what in (
+        ("SIGINT", "interrupted"),
+        ("SIGTERM", "terminated (SIGTERM)"),
+        ("SIGHUP", "hung up (SIGHUP)"),
+    )
+    if hasattr(signal, name)
+}
+_stopped: list[int] = []  # the signal that stopped the command, once one has
+
+
+def _stop(signum: int, frame: Any) -> None:
+    """The handler of every stop signal: the first one stops the command; later ones are
+    ignored so that the clean-up runs to its end."""
+    for s in STOPS:
+        signal.signal(s, signal.SIG_IGN)
+    _stopped.append(signum)
+    raise Stopped(signum)
+
+
+def _tell(line: str) -> None:
+    """One line on stderr, if stderr is still there (a closed terminal is not)."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        _quiet()
+
+
+def _quiet() -> None:
+    """Point stdout and stderr at /dev/null, so that exiting cannot fail on a closed one."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+    except OSError:
+        pass
+
+
+def _stop_message(exc: KeyboardInterrupt) -> tuple[str, int]:
+    signum = getattr(exc, "signum", None) or (_stopped[0] if _stopped else signal.SIGINT)
+    detail = getattr(exc, "detail", None)
+    what = STOPS.get(signum, f"stopped by signal {signum}")
+    return f"adsim: {what}" + (f": {detail}" if detail else ""), 128 + signum
+
+
 def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn bad input, interrupts and failures into one line and an exit status."""
+    """Turn bad input, signals and failures into one line and an exit status."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        saved = {}
+        if threading.current_thread() is threading.main_thread():
+            saved = {s: signal.signal(s, _stop) for s in STOPS}
+        _stopped.clear()
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
-            print(f"adsim: error: {shown(exc)}", file=sys.stderr)
+            _tell(f"adsim: error: {shown(exc)}")
             sys.exit(2)
-        except KeyboardInterrupt:
-            print("adsim: interrupted", file=sys.stderr)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:
+            line, status = _stop_message(exc)
+            _tell(line)
+            try:
+                sys.stdout.flush()
+            except (OSError, ValueError):
+                _quiet()
+            sys.exit(status)
         except Exception as exc:
+            if _stopped:  # a worker died of the same signal first: report the signal
+                line, status = _stop_message(Stopped(_stopped[0]))
+                _tell(line)
+                sys.exit(status)
             if os.environ.get("ADSIM_DEBUG"):
                 raise
-            print(
+            _tell(
                 f"adsim: internal error: {type(exc).__name__}: {exc} "
-                "(set ADSIM_DEBUG=1 for the traceback)",
-                file=sys.stderr,
+                "(set ADSIM_DEBUG=1 for the traceback)"
             )
             sys.exit(1)
+        finally:
+            for s, handler in saved.items():
+                signal.signal(s, handler if handler is not None else signal.SIG_DFL)
 
     return wrapper
 

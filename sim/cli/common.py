@@ -25,9 +25,18 @@ err = Console(stderr=True, highlight=False)
 PROGRESS_FROM = 2000  # show a progress bar from this many replications on
 
 
-def output_dir(name: str, out_opt: Path | None) -> Path:
-    """``--out`` or ``results/<scenario name>/``; refuse a path that is a file."""
-    path = out_opt if out_opt is not None else Path("results") / name
+def output_dir(name: str, out_opt: str | Path | None) -> Path:
+    """``--out`` or ``results/<scenario name>/``; refuse an empty path or a file.
+
+    (``OutputFolder`` checks the rest when it claims the folder, before any work.)
+    """
+    if out_opt is None:
+        return Path("results") / name
+    if not str(out_opt).strip():
+        raise InputError(
+            "--out", repr(str(out_opt)), "is empty; expected a folder (`--out .` for this one)"
+        )
+    path = Path(out_opt)
     if path.exists() and not path.is_dir():
         raise InputError("--out", str(path), "exists and is not a folder; expected a folder")
     return path
@@ -35,8 +44,8 @@ def output_dir(name: str, out_opt: Path | None) -> Path:
 
 @contextmanager
 def progress_bar(total: int, label: str, show: bool) -> Iterator:
-    """A progress bar on stderr; yields a function ``advance(n)``."""
-    if not show or total < PROGRESS_FROM:
+    """A progress bar on stderr, if it is a terminal; yields a function ``advance(n)``."""
+    if not show or total < PROGRESS_FROM or not err.is_terminal:
         yield lambda n: None
         return
     with Progress(
@@ -50,6 +59,11 @@ def progress_bar(total: int, label: str, show: bool) -> Iterator:
     ) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+def kept(exc: BaseException, detail: str) -> None:
+    """Say, on an interrupt on its way out, what was kept (the stop message ends with it)."""
+    exc.detail = detail  # type: ignore[attr-defined]
 
 
 def say(message: str) -> None:

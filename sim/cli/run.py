@@ -12,13 +12,13 @@ from rich import box
 from rich.table import Table
 
 from sim.cli import command
-from sim.cli.common import out, output_dir, progress_bar, say
+from sim.cli.common import kept, out, output_dir, progress_bar, say
 from sim.engine.replication import run_replication
 from sim.io.errors import InputError
+from sim.io.folders import OutputFolder
 from sim.io.load import load
 from sim.io.results import (
     ReplicationWriter,
-    StagedOutput,
     json_text,
     read_impacts,
     write_impacts,
@@ -42,9 +42,12 @@ RunsOpt = Annotated[int | None, typer.Option(help="Replications (default: the sc
 SeedOpt = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")]
 WorkersOpt = Annotated[int | None, typer.Option(help="Worker processes (default: all cores).")]
 OutOpt = Annotated[
-    Path | None, typer.Option("--out", help="Output folder (default results/<name>/).")
+    str | None, typer.Option("--out", help="Output folder (default results/<name>/).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only the result JSON.")]
+# What a run's commit replaces as a set (figures/ goes when a new run draws none).
+RUN_FILES = ("summary.json", "replications.parquet", "impacts.parquet", "scenario.yaml", "figures")
+
 ClusterOpt = Annotated[
     str | None,
     typer.Option(
@@ -141,7 +144,7 @@ def run(
     target = _precision(precision, names)
     folder = output_dir(s.name, out_dir)
     n = s.runs if runs is None else runs
-    with StagedOutput(folder) as stage:
+    with OutputFolder(folder, "run", RUN_FILES) as stage:
         writer = ReplicationWriter(stage.path("replications.parquet"), names, list(RATIO_NAMES))
         try:
             with progress_bar(n, f"{s.name}: replications", show=not as_json) as advance:
@@ -155,9 +158,12 @@ def run(
                     precision=target,
                     cluster=cluster,
                 )
-        except KeyboardInterrupt:
-            writer.close()
-            say(f"interrupted: nothing was saved (no results written to {folder}/)")
+        except KeyboardInterrupt as exc:
+            writer.abort()
+            kept(exc, f"nothing was saved (no results written to {folder}/)")
+            raise
+        except BaseException:
+            writer.abort()
             raise
         writer.close()
         write_impacts(stage.path("impacts.parquet"), result.impacts, s.threat_types)
@@ -226,6 +232,7 @@ def trace(
     s = load(scenario, set_ or []).model
     seed = s.seed if seed is None else seed
     folder = output_dir(s.name, out_dir)
+    OutputFolder(folder, "run").probe()  # writable, before the replication runs
     rep = run_replication(s, replication_rng(seed, replication), trace=True)
     metrics = dict(zip(metric_names(s), rep.row, strict=True))
     log = rep.log or []
@@ -241,7 +248,7 @@ def trace(
         for e in log
     ]
     stem = f"trace-seed{seed}-rep{replication}"
-    with StagedOutput(folder) as stage:
+    with OutputFolder(folder, "run") as stage:
         from sim.plots import draw_timeline
 
         figures = draw_timeline(log, s, stage.path(stem))
@@ -306,12 +313,24 @@ def plot(
     ],
 ) -> None:
     """Redraw the figures of a results folder (run, sweep or calibration)."""
-    if (results / "sweep.json").is_file():
-        _plot_sweep(results)
-        return
-    if (results / "calibration.json").is_file():
-        _plot_calibration(results)
-        return
+    if not results.is_dir():
+        raise InputError(
+            str(results),
+            "",
+            "is not a folder; expected a results folder written by `adsim run`, `sweep` or "
+            "`calibrate`",
+        )
+    with OutputFolder(results, None, ("figures",), option=str(results), create=False) as stage:
+        if (results / "sweep.json").is_file():
+            written = _plot_sweep(results, stage)
+        elif (results / "calibration.json").is_file():
+            written = _plot_calibration(results, stage)
+        else:
+            written = _plot_run(results, stage)
+    say(f"{len(written)} figure files written to {results / 'figures'}/")
+
+
+def _plot_run(results: Path, stage: OutputFolder) -> list[Path]:
     summary = _read_json(results, "summary.json")
     s = load(results / "scenario.yaml").model
     impacts_path = results / "impacts.parquet"
@@ -320,10 +339,8 @@ def plot(
     )
     from sim.plots import draw_run_figures
 
-    with StagedOutput(results) as stage:
-        draw_run_figures(summary, impacts, s, stage.path("figures"))
-        written = stage.commit()
-    say(f"{len(written)} figure files written to {results / 'figures'}/")
+    draw_run_figures(summary, impacts, s, stage.path("figures"))
+    return stage.commit()
 
 
 def _read_json(results: Path, name: str) -> dict:
@@ -340,17 +357,15 @@ def _read_json(results: Path, name: str) -> dict:
         raise InputError(str(path), "", f"cannot read it as JSON: {exc}") from None
 
 
-def _plot_sweep(results: Path) -> None:
+def _plot_sweep(results: Path, stage: OutputFolder) -> list[Path]:
     from sim.plots.sweep_figures import draw_sweep_figures
 
     doc = _read_json(results, "sweep.json")
-    with StagedOutput(results) as stage:
-        draw_sweep_figures(doc, stage.path("figures"))
-        written = stage.commit()
-    say(f"{len(written)} figure files written to {results / 'figures'}/")
+    draw_sweep_figures(doc, stage.path("figures"))
+    return stage.commit()
 
 
-def _plot_calibration(results: Path) -> None:
+def _plot_calibration(results: Path, stage: OutputFolder) -> list[Path]:
     import pyarrow.parquet as pq
 
     from sim.plots.calibration_figures import draw_calibration_figures
@@ -360,7 +375,5 @@ def _plot_calibration(results: Path) -> None:
     plan = plan_calibration(load(results / "scenario.yaml"), doc["samples"], doc["seed"])
     table = pq.read_table(results / "posterior.parquet").to_pydict()
     posterior = {p: np.asarray(table[p], dtype=float) for p in plan.factory.paths}
-    with StagedOutput(results) as stage:
-        draw_calibration_figures(doc, posterior, prior_draws(plan), stage.path("figures"))
-        written = stage.commit()
-    say(f"{len(written)} figure files written to {results / 'figures'}/")
+    draw_calibration_figures(doc, posterior, prior_draws(plan), stage.path("figures"))
+    return stage.commit()

@@ -11,7 +11,7 @@ from rich import box
 from rich.table import Table
 
 from sim.cli import command
-from sim.cli.common import out, output_dir, progress_bar, say
+from sim.cli.common import kept, out, output_dir, progress_bar, say
 from sim.cli.run import (
     ClusterOpt,
     JsonOpt,
@@ -23,13 +23,19 @@ from sim.cli.run import (
     _check_counts,
 )
 from sim.io.errors import InputError
+from sim.io.folders import OutputFolder
 from sim.io.load import load
-from sim.io.results import StagedOutput, json_text, write_columns, write_json_atomic, write_yaml
+from sim.io.results import json_text, write_columns, write_json_atomic, write_yaml
 from sim.io.scenario_file import read_raw
 from sim.studies.calibrate import MAX_TRIES, PREDICTIVE_RUNS, calibrate, plan_calibration
 from sim.studies.study_file import is_study_file, load_study
 from sim.studies.sweep import plan_sweep, points_table, run_points, sweep_document
 from sim.studies.vary import parse_all
+
+# What a study's commit replaces as a set (points/, the manifest and the calibration blocks
+# are written as the work goes, under the folder's lock).
+SWEEP_FILES = ("sweep.json", "points.parquet", "points.csv", "scenario.yaml", "figures")
+CALIBRATION_FILES = ("calibration.json", "posterior.parquet", "scenario.yaml", "figures")
 
 SHOWN = ("leaked", "interceptors", "killed", "wounded", "tbi", "casualties")
 
@@ -119,7 +125,7 @@ def sweep(
     workers: WorkersOpt = None,
     set_: SetOpt = None,
     out_dir: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--out", help="Output folder (default results/<name>-sweep/)."),
     ] = None,
     as_json: JsonOpt = False,
@@ -148,29 +154,30 @@ def sweep(
         finished[0] += 1
 
     started = time.perf_counter()
-    try:
-        with progress_bar(
-            n * plan.runs, f"{loaded.model.name}: sweep", show=not as_json
-        ) as advance:
-            done = run_points(plan, folder, workers, cluster, advance, on_point)
-    except KeyboardInterrupt:
-        saved = len(list((folder / "points").glob("*.json")))
-        say(
-            f"interrupted: {saved} of {n} points are saved in {folder}/points/; "
-            "run the same command again to resume (finished points are not recomputed)"
-        )
-        raise
-    elapsed = time.perf_counter() - started
-    doc = sweep_document(plan, done)
-    with StagedOutput(folder) as stage:
+    with OutputFolder(folder, "sweep", SWEEP_FILES) as stage:
+        try:
+            with progress_bar(
+                n * plan.runs, f"{loaded.model.name}: sweep", show=not as_json
+            ) as advance:
+                done = run_points(plan, stage.folder, workers, cluster, advance, on_point)
+        except KeyboardInterrupt as exc:
+            saved = len(list((stage.folder / "points").glob("*.json")))
+            kept(
+                exc,
+                f"{saved} of {n} points are saved in {folder}/points/; run the same command "
+                "again to resume (finished points are not recomputed)",
+            )
+            raise
+        elapsed = time.perf_counter() - started
+        doc = sweep_document(plan, done)
         write_yaml(stage.path("scenario.yaml"), loaded.raw)
         if figures:
             from sim.plots.sweep_figures import draw_sweep_figures
 
             draw_sweep_figures(doc, stage.path("figures"))
+        write_columns(stage.path("points.parquet"), points_table(doc), csv=True)
+        write_json_atomic(stage.path("sweep.json"), doc)
         stage.commit()
-    write_columns(folder / "points.parquet", points_table(doc), csv=True)
-    write_json_atomic(folder / "sweep.json", doc)
     if as_json:
         typer.echo(json_text(doc))
         return
@@ -228,7 +235,7 @@ def calibrate_cmd(
     workers: WorkersOpt = None,
     set_: SetOpt = None,
     out_dir: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--out", help="Output folder (default results/<name>-calibration/)."),
     ] = None,
     predictive_runs: Annotated[
@@ -252,20 +259,22 @@ def calibrate_cmd(
     plan = plan_calibration(loaded, samples, seed)
     folder = output_dir(f"{loaded.model.name}-calibration", out_dir)
     started = time.perf_counter()
-    try:
-        with progress_bar(
-            plan.samples, f"{loaded.model.name}: accepted", show=not as_json
-        ) as advance:
-            result = calibrate(plan, folder, workers, cluster, advance, predictive_runs, max_tries)
-    except KeyboardInterrupt:
-        say(
-            f"interrupted: the tries run so far are kept in {folder}/; run the same command "
-            "again to resume"
-        )
-        raise
-    elapsed = time.perf_counter() - started
-    doc = result.document()
-    with StagedOutput(folder) as stage:
+    with OutputFolder(folder, "calibration", CALIBRATION_FILES) as stage:
+        try:
+            with progress_bar(
+                plan.samples, f"{loaded.model.name}: accepted", show=not as_json
+            ) as advance:
+                result = calibrate(
+                    plan, stage.folder, workers, cluster, advance, predictive_runs, max_tries
+                )
+        except KeyboardInterrupt as exc:
+            kept(
+                exc,
+                f"the tries run so far are kept in {folder}/; run the same command again to resume",
+            )
+            raise
+        elapsed = time.perf_counter() - started
+        doc = result.document()
         write_columns(stage.path("posterior.parquet"), result.posterior_table())
         write_yaml(stage.path("scenario.yaml"), loaded.raw)
         if figures:

@@ -1,19 +1,17 @@
-"""Writing results so that a user never finds a half-written file.
+"""Writing result files: JSON documents, Parquet records and tables, the scenario.
 
-A command writes everything into a staging folder beside the output folder and moves the
-files into place only when it has finished (each move is an atomic rename; summary.json
-goes last, so its presence means a complete run). An interrupted or failed command removes
-its staging folder and leaves any earlier results untouched.
+Commands write them into the stage of their results folder (``sim.io.folders``), which
+puts them in place as a set only when the command has finished; a file written outside a
+stage goes through a temporary file renamed into place, so nobody finds it half-written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -23,7 +21,6 @@ import yaml
 
 from sim.outcomes import parquet_schema
 
-LAST = ("summary.json", "sweep.json", "calibration.json")
 KEEP_IMPACTS = 2000  # replications whose impact points impacts.parquet keeps (for the map)
 
 
@@ -63,47 +60,6 @@ def json_text(obj: Any) -> str:
     return json.dumps(obj, indent=2, allow_nan=False, default=_plain)
 
 
-class StagedOutput:
-    """A staging folder whose files move into ``out_dir`` only on ``commit``."""
-
-    def __init__(self, out_dir: Path) -> None:
-        self.out_dir = Path(out_dir)
-        self.stage = self.out_dir.parent / f".{self.out_dir.name}.partial-{os.getpid()}"
-
-    def __enter__(self) -> StagedOutput:
-        if self.out_dir.exists() and not self.out_dir.is_dir():
-            raise FileExistsError(f"{self.out_dir} exists and is not a folder")
-        shutil.rmtree(self.stage, ignore_errors=True)
-        self.stage.mkdir(parents=True)
-        return self
-
-    def path(self, name: str) -> Path:
-        """Where to write ``name`` (relative to the output folder) while staging."""
-        p = self.stage / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        return p
-
-    def commit(self) -> list[Path]:
-        """Move every staged file into the output folder; summaries last."""
-        files = sorted(
-            (p for p in self.stage.rglob("*") if p.is_file()),
-            key=lambda p: (p.name in LAST, str(p)),
-        )
-        moved = []
-        for f in files:
-            target = self.out_dir / f.relative_to(self.stage)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(f, target)
-            moved.append(target)
-        shutil.rmtree(self.stage, ignore_errors=True)
-        return moved
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        shutil.rmtree(self.stage, ignore_errors=True)
-
-
 class ReplicationWriter:
     """Streams replication rows to a Parquet file, one row group per chunk."""
 
@@ -125,6 +81,11 @@ class ReplicationWriter:
     def close(self) -> None:
         """Finish the file."""
         self.writer.close()
+
+    def abort(self) -> None:
+        """Give up the file (it is in a stage that is about to be removed)."""
+        with contextlib.suppress(Exception):  # the file is being thrown away
+            self.writer.close()
 
 
 def write_impacts(path: Path, impacts: np.ndarray, threat_types: list[str]) -> None:

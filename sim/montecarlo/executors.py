@@ -9,12 +9,20 @@ Dask (``pip install 'adsim[cluster]'``): ``cluster`` is a scheduler address
 (``tcp://host:8786``) or ``"local"`` for a LocalCluster on this machine. A task whose worker
 is lost is resubmitted by Dask (``retries``); being a pure function of its seeds, it gives
 the same result.
+
+Local worker processes leave Ctrl-C, SIGTERM and SIGHUP to the parent (a terminal sends
+them to the whole process group), which stops them when it stops; and they die with the
+parent (Linux), so a killed parent leaves no worker behind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, TypeVar
@@ -55,15 +63,47 @@ def _bounded(submit: Callable[[T], _Future], tasks: Iterable[T], window: int) ->
             f.cancel()
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _worker_init(parent: int) -> None:
+    """A worker ignores the stop signals its process group gets (the parent stops it), takes
+    SIGTERM's default action (how a pool is torn down), and dies with its parent."""
+    for name in ("SIGINT", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+def _stop_workers(pool: Any) -> None:
+    """End a pool's workers now, without waiting for the tasks they are running."""
+    for p in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            p.terminate()
+
+
 def _process_map(fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> Iterator[R]:
     from concurrent.futures import ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
     # fork starts workers in milliseconds with everything already imported
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
     try:
         yield from _bounded(lambda t: pool.submit(fn, t), tasks, workers * 4)
+    except BaseException:  # interrupted, failed or closed early: the results are not wanted
+        _stop_workers(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

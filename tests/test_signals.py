@@ -1,0 +1,134 @@
+"""SIGTERM (``kill``, ``timeout``) and SIGHUP (a closed terminal) are handled as Ctrl-C is:
+the workers stop, the stage goes, and one line says what was kept (exit 143 / 129)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.builders import VALID
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="needs POSIX signals and /proc"
+)
+PK = "defense.batteries.upper.pk.srbm"
+
+
+def _children(pid: int) -> set[int]:
+    kids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.add(int(stat.parent.name))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] != "Z"
+
+
+def _start(*args: str) -> tuple[subprocess.Popen, set[int]]:
+    """Start adsim; wait until its two workers run (and have begun writing)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while time.monotonic() < deadline and len(workers) < 2:
+        time.sleep(0.1)
+        workers = _children(proc.pid) - {proc.pid}
+        assert proc.poll() is None, proc.communicate()[1]
+    time.sleep(1.5)  # a few chunks done: the stage holds a Parquet file being written
+    return proc, _children(proc.pid)
+
+
+def _stop(proc: subprocess.Popen, sig: int) -> str:
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    return err
+
+
+@pytest.mark.parametrize(
+    ("sig", "status", "words"),
+    [(signal.SIGTERM, 143, "terminated (SIGTERM)"), (signal.SIGHUP, 129, "hung up (SIGHUP)")],
+)
+def test_a_run_stopped_by_a_signal_cleans_up(
+    tmp_path: Path, sig: int, status: int, words: str
+) -> None:
+    out = tmp_path / "long"
+    proc, workers = _start(
+        "run", str(VALID), "--runs", "5000000", "--workers", "2", "--no-figures", "--out", str(out)
+    )
+    assert workers and (out / f".adsim-stage-{proc.pid}" / "replications.parquet").exists()
+    err = _stop(proc, sig)
+    assert proc.returncode == status, err
+    assert err == f"adsim: {words}: nothing was saved (no results written to {out}/)\n"
+    assert not out.exists()  # made by the run, removed with its stage
+    assert not list(tmp_path.iterdir())
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if _alive(w)], "worker processes were left behind"
+
+
+def test_earlier_results_survive_a_terminated_run(tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(VALID), "--runs", "50", "--no-figures",
+         "--out", str(out)], capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    proc, _ = _start(
+        "run", str(VALID), "--runs", "5000000", "--workers", "2", "--no-figures", "--out", str(out)
+    )
+    err = _stop(proc, signal.SIGTERM)
+    assert proc.returncode == 143, err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_terminated_sweep_keeps_its_points(tmp_path: Path) -> None:
+    out = tmp_path / "sw"
+    args = ["sweep", str(VALID), "--vary", f"{PK}=0.1:0.9:20", "--runs", "4000"]
+    args += ["--workers", "2", "--no-figures", "--out", str(out)]
+    proc, workers = _start(*args)
+    deadline = time.monotonic() + 60
+    while not list(out.glob("points/*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    err = _stop(proc, signal.SIGTERM)
+    assert proc.returncode == 143, err
+    assert err.startswith("adsim: terminated (SIGTERM): ") and err.count("\n") == 1
+    assert "run the same command again to resume" in err
+    assert sorted(p.name for p in out.iterdir()) == ["points", "sweep-manifest.json"]
+    assert 1 <= len(list(out.glob("points/*.json"))) < 20
+    time.sleep(0.5)
+    assert not [w for w in workers if _alive(w)]
+
+
+def test_a_killed_parent_takes_its_workers_with_it(tmp_path: Path) -> None:
+    proc, workers = _start(
+        "run", str(VALID), "--runs", "5000000", "--workers", "2", "--no-figures",
+        "--out", str(tmp_path / "k"),
+    )  # fmt: skip
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if _alive(w)]
