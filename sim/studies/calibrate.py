@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,6 +201,13 @@ class Tries:
         return self.tried >= HOPELESS_AFTER and len(self.accepted) < HOPELESS_RATE * self.tried
 
 
+def _discard_blocks(folder: Path | None) -> None:
+    """Remove the saved blocks of a calibration that accepted nothing (it ends in an error,
+    and running it again would end the same way)."""
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _block_path(folder: Path, b: int) -> Path:
     return folder / f"{b:07d}.json"
 
@@ -274,6 +282,8 @@ def sample_posterior(
             if complete:
                 break
             if tries.hopeless():
+                if not tries.accepted:
+                    _discard_blocks(folder)  # a rerun would fail the same way
                 worst = int(np.argmax(tries.fail_counts))
                 c = plan.conditions[worst]
                 raise InputError(
@@ -422,6 +432,7 @@ def calibrate(
     """Sample the posterior, then run the posterior predictive."""
     tries = sample_posterior(plan, out_dir, workers, cluster, progress, max_tries)
     if not tries.accepted:
+        _discard_blocks(out_dir / BLOCKS_DIR if out_dir is not None else None)
         raise InputError(
             plan.source,
             "calibration.evidence",
