@@ -29,6 +29,7 @@ from sim.engine import ENGINE_REVISION
 from sim.engine.record import RATIO, metric_names
 from sim.io.errors import InputError
 from sim.io.evidence import Condition, evaluate
+from sim.io.folders import locked
 from sim.io.load import LoadedScenario
 from sim.io.results import write_json_atomic
 from sim.model.distributions import Dist
@@ -251,7 +252,26 @@ def sample_posterior(
     progress: Callable[[int], None] | None = None,
     max_tries: int = MAX_TRIES,
 ) -> Tries:
-    """Run tries in order until ``plan.samples`` are accepted (or the budget is spent)."""
+    """Run tries in order until ``plan.samples`` are accepted (or the budget is spent).
+
+    With ``out_dir``, finished blocks are saved there (and reused); the folder is locked
+    meanwhile, so a second calibration cannot write its blocks into it at the same time.
+    """
+    if out_dir is None:
+        return _sample_posterior(plan, None, workers, cluster, progress, max_tries)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with locked(out_dir, "out"):
+        return _sample_posterior(plan, out_dir, workers, cluster, progress, max_tries)
+
+
+def _sample_posterior(
+    plan: CalibrationPlan,
+    out_dir: Path | None,
+    workers: int | None,
+    cluster: str | None,
+    progress: Callable[[int], None] | None,
+    max_tries: int,
+) -> Tries:
     workers = default_workers() if workers is None else max(1, workers)
     folder = _open_blocks(plan, out_dir)
     saved = {}
