@@ -73,3 +73,59 @@ def test_sweep_and_calibration_on_a_local_cluster_equal_the_process_pool(tmp_pat
     here = calibrate(cal, workers=2, predictive_runs=300).document()
     there = calibrate(cal, workers=2, cluster="local", predictive_runs=300).document()
     assert there == here
+
+
+def test_a_scheduler_without_workers_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dask.distributed import LocalCluster
+
+    from sim.montecarlo import executors
+
+    monkeypatch.setattr(executors, "WORKER_WAIT_S", 2.0)
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
+        s = load_scenario(VALID)
+        with pytest.raises(InputError, match="the scheduler has no workers"):
+            run_monte_carlo(s, runs=10, workers=1, cluster=empty.scheduler_address)
+
+
+SCHEDULER = """
+import sys, time
+from dask.distributed import LocalCluster
+c = LocalCluster(
+    n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+)
+print(c.scheduler_address, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_lost_scheduler_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    scheduler = subprocess.Popen(
+        [sys.executable, "-c", SCHEDULER],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert scheduler.stdout is not None
+        address = scheduler.stdout.readline().strip()
+        out = tmp_path / "o"
+        run = subprocess.Popen(
+            [sys.executable, "-m", "sim", "run", str(VALID), "--runs", "10000000", "--cluster",
+             address, "--no-figures", "--out", str(out)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(8)  # connected and working
+        assert run.poll() is None
+        scheduler.send_signal(signal.SIGKILL)
+        _, err = run.communicate(timeout=120)
+    finally:
+        scheduler.kill()
+        scheduler.wait()
+    assert run.returncode == 1, err
+    assert err.startswith("adsim: error: lost the Dask scheduler at ") and err.count("\n") == 1, err
+    assert not out.exists()

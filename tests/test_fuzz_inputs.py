@@ -58,6 +58,15 @@ numbers = st.one_of(
     st.integers(-(10**12), 10**12),
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([0, 1, -1, 0.5, 1.5, 2**63, 1e300]),
+    # huge whole numbers (beyond a float; up to what str() still writes, for the YAML cases)
+    st.integers(10**25, 10**60),
+    st.sampled_from([10**30, -(10**40), 10**400, -(10**4000)]),
+)
+# How YAML text can spell a number that YAML 1.1 reads unexpectedly, or one of 5,000 digits.
+yaml_forms = st.one_of(
+    st.sampled_from(["010", "-017", "0x10", "0xFF", "0b101", "1:30", "-1:02:03", "1:30.5"]),
+    st.sampled_from(["9" * 5000, "-" + "1" * 4400, "1" * 31, "1_000_000", "+12", "0"]),
+    st.from_regex(r"\A[-+]?(0[0-7]{1,4}|0x[0-9a-f]{1,4}|[1-9][0-9]?(:[0-5][0-9]){1,2})\Z"),
 )
 scalars = st.one_of(numbers, st.text(max_size=12), st.booleans(), st.none())
 distributions = st.builds(
@@ -132,7 +141,7 @@ def test_arbitrary_text_fails_cleanly(tmp_path_factory, text: str) -> None:  # n
 assignments = st.builds(
     lambda p, v: f"{p}={v}",
     st.one_of(st.sampled_from([".".join(map(str, p)) for p in PATHS]), st.text(max_size=20)),
-    st.one_of(st.text(max_size=20), numbers.map(str)),
+    st.one_of(st.text(max_size=20), numbers.map(str), yaml_forms),
 )
 
 
@@ -145,6 +154,37 @@ def test_set_overrides_fail_cleanly(overrides: list[str]) -> None:
         assert str(VALID) in str(exc)
         return
     run_replication(s, np.random.default_rng(1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(PATHS), yaml_forms), min_size=1, max_size=3))
+def test_yaml_11_forms_and_huge_numbers_in_a_file_fail_cleanly(
+    tmp_path_factory,
+    edits: list[tuple[tuple, str]],  # noqa: ANN001
+) -> None:
+    """A value written as 010, 0x10, 1:30 or with 5,000 digits: loads, or one clean error."""
+    data = copy.deepcopy(BASE)
+    marks = {}
+    for n, (path, form) in enumerate(edits):
+        parent = data
+        try:
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = f"@@{n}@@"
+        except (KeyError, IndexError, TypeError):
+            continue
+        marks[f"'@@{n}@@'"] = form
+    text = yaml.safe_dump(data, sort_keys=False)
+    for mark, form in marks.items():
+        text = text.replace(mark, form)
+    path = tmp_path_factory.mktemp("fuzz") / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        s = load_scenario(path)
+    except InputError as exc:
+        assert str(path) in str(exc)
+        return
+    run_replication(s, np.random.default_rng(2))
 
 
 @settings(

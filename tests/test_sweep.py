@@ -204,3 +204,52 @@ def test_a_sweep_made_by_another_engine_revision_is_not_resumed(tmp_path):
     manifest.write_text(json.dumps({**old, "engine": old["engine"] - 1}))
     with pytest.raises(InputError, match="another version of adsim"):
         run_points(plan, tmp_path, workers=1)
+
+
+# Concurrent writers and saved points --------------------------------------------------------
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from sim.io.folders import locked
+Path(sys.argv[1]).mkdir(parents=True, exist_ok=True)
+with locked(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_second_sweep_into_a_busy_folder_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(tmp_path / "busy")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"  # another sweep, say
+        with pytest.raises(InputError, match="another adsim command is writing into this folder"):
+            run_points(_plan([f"{PK}=0.2,0.4"], runs=50), tmp_path / "busy", workers=1)
+        assert list((tmp_path / "busy").iterdir()) == []  # no manifest, no point
+    finally:
+        holder.kill()
+        holder.wait()
+    run_points(_plan([f"{PK}=0.2,0.4"], runs=50), tmp_path / "busy", workers=1)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("runs", 60), ("seed", 4), ("engine", -1), ("scenario_sha256", "0" * 64), ("point", 1)],
+)
+def test_a_saved_point_is_reused_only_if_made_the_same_way(tmp_path, field, value):
+    plan = _plan([f"{PK}=0.2,0.4"], runs=50)
+    first = sweep_document(plan, run_points(plan, tmp_path, workers=1))
+    path = tmp_path / "points" / "000000.json"
+    point = json.loads(path.read_text())
+    assert {"values", "runs", "seed", "engine", "scenario_sha256", "point"} <= set(point)
+    foreign = {**point, field: value, "metrics": {"leaked": "from another sweep"}}
+    path.write_text(json.dumps(foreign))
+    again = []
+    done = run_points(plan, tmp_path, workers=1, on_point=lambda k, p: again.append(k))
+    assert again == [0]  # recomputed, not mixed in
+    assert sweep_document(plan, done) == first

@@ -19,10 +19,49 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
-from sim.io.errors import InputError
+from sim.io.errors import InputError, RunFailure
+
+# click's exception classes as typer uses them (typer may carry its own copy of click)
+_CLICK = typer.BadParameter.__mro__
+UsageError: Any = next(c for c in _CLICK if c.__name__ == "UsageError")
+ClickException: Any = next(c for c in _CLICK if c.__name__ == "ClickException")
+_HELP_ONLY = getattr(sys.modules[UsageError.__module__], "NoArgsIsHelpError", ())
+
+
+class UsageLine(ClickException):
+    """A usage error (a bad option value, a missing argument) in the one-line form."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        """``adsim: error: ...`` on stderr, like every other bad input."""
+        _tell(f"adsim: error: {self.format_message()}")
+
+
+class _Commands(TyperGroup):
+    """The command group, with usage errors shown in one line (not click's three)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except UsageError as exc:
+            if isinstance(exc, _HELP_ONLY):
+                raise
+            raise UsageLine(exc.format_message()) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            if isinstance(exc, _HELP_ONLY):
+                raise
+            raise UsageLine(exc.format_message()) from None
+
 
 app = typer.Typer(
+    cls=_Commands,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -116,6 +155,9 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except InputError as exc:
             _tell(f"adsim: error: {shown(exc)}")
             sys.exit(2)
+        except RunFailure as exc:
+            _tell(f"adsim: error: {exc}")
+            sys.exit(1)
         except KeyboardInterrupt as exc:
             line, status = _stop_message(exc)
             _tell(line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from rich.table import Table
 from sim.cli import command
 from sim.cli.common import kept, out, output_dir, progress_bar, say
 from sim.engine.replication import run_replication
+from sim.io.documents import check_calibration, check_run_summary, check_sweep
 from sim.io.errors import InputError
 from sim.io.folders import OutputFolder
 from sim.io.load import load
@@ -25,12 +27,17 @@ from sim.io.results import (
     write_json_atomic,
     write_yaml,
 )
+from sim.model.scenario import LIMITS
+from sim.montecarlo.executors import check_cluster, default_workers
 from sim.montecarlo.run import MonteCarloResult, run_monte_carlo
 from sim.montecarlo.streams import replication_rng
 from sim.outcomes import RATIO_NAMES, is_ratio, metric_names
 
 ScenarioArg = Annotated[
-    Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="SCENARIO")
+    Path,
+    typer.Argument(
+        help="Scenario YAML file.", show_default=False, metavar="SCENARIO", readable=False
+    ),
 ]
 SetOpt = Annotated[
     list[str] | None,
@@ -57,13 +64,26 @@ ClusterOpt = Annotated[
 ]
 
 
-def _check_counts(runs: int | None, seed: int | None, workers: int | None) -> None:
+def _check_counts(
+    runs: int | None, seed: int | None, workers: int | None, cluster: str | None = None
+) -> None:
+    if cluster is not None:
+        check_cluster(cluster)
     if runs is not None and not 1 <= runs <= 1_000_000_000:
         raise InputError("--runs", str(runs), "expected a whole number from 1 to 1,000,000,000")
     if seed is not None and not 0 <= seed < 2**63:
         raise InputError("--seed", str(seed), "expected a whole number from 0 to 2^63 - 1")
     if workers is not None and not 1 <= workers <= 1024:
         raise InputError("--workers", str(workers), "expected a whole number from 1 to 1024")
+
+
+def _capped(workers: int | None) -> int | None:
+    """``--workers``, at most four per core (more only slow the run down), with a note."""
+    cores = default_workers()
+    if workers is not None and workers > 4 * cores:
+        say(f"note: --workers {workers} is more than 4 per core ({cores} here); using {4 * cores}")
+        return 4 * cores
+    return workers
 
 
 def _precision(text: str | None, names: list[str]) -> tuple[str, float] | None:
@@ -74,11 +94,12 @@ def _precision(text: str | None, names: list[str]) -> tuple[str, float] | None:
         h = float(value)
     except ValueError:
         h = -1.0
-    if not sep or metric not in names or not h > 0:
+    if not sep or metric not in names or not 0 < h < math.inf:
         raise InputError(
             "--precision",
             text,
-            "expected METRIC=H with a metric name (e.g. leaked) and a positive half-width H",
+            "expected METRIC=H with a metric name (e.g. leaked) and a positive, finite "
+            "half-width H",
         )
     return metric, h
 
@@ -137,7 +158,8 @@ def run(
     cluster: ClusterOpt = None,
 ) -> None:
     """Run many replications; print distributions; write summary.json, records and figures."""
-    _check_counts(runs, seed, workers)
+    _check_counts(runs, seed, workers, cluster)
+    workers = _capped(workers)
     loaded = load(scenario, set_ or [])
     s, raw = loaded.model, loaded.raw
     names = metric_names(s)
@@ -227,8 +249,13 @@ def trace(
 ) -> None:
     """Show one replication's events as a table and a timeline figure."""
     _check_counts(None, seed, None)
-    if replication < 0:
-        raise InputError("--replication", str(replication), "expected a whole number >= 0")
+    if not 0 <= replication < LIMITS["runs"]:
+        raise InputError(
+            "--replication",
+            str(replication),
+            f"expected a whole number from 0 to {LIMITS['runs'] - 1:,} (a run makes at most "
+            f"{LIMITS['runs']:,} replications)",
+        )
     s = load(scenario, set_ or []).model
     seed = s.seed if seed is None else seed
     folder = output_dir(s.name, out_dir)
@@ -308,7 +335,9 @@ def plot(
     results: Annotated[
         Path,
         typer.Argument(
-            help="A results folder of `adsim run`, `sweep` or `calibrate`.", metavar="DIR"
+            help="A results folder of `adsim run`, `sweep` or `calibrate`.",
+            metavar="DIR",
+            readable=False,
         ),
     ],
 ) -> None:
@@ -333,6 +362,7 @@ def plot(
 def _plot_run(results: Path, stage: OutputFolder) -> list[Path]:
     summary = _read_json(results, "summary.json")
     s = load(results / "scenario.yaml").model
+    check_run_summary(summary, str(results / "summary.json"), metric_names(s))
     impacts_path = results / "impacts.parquet"
     impacts = (
         read_impacts(impacts_path, s.threat_types) if impacts_path.is_file() else np.empty((0, 4))
@@ -361,19 +391,31 @@ def _plot_sweep(results: Path, stage: OutputFolder) -> list[Path]:
     from sim.plots.sweep_figures import draw_sweep_figures
 
     doc = _read_json(results, "sweep.json")
+    check_sweep(doc, str(results / "sweep.json"))
     draw_sweep_figures(doc, stage.path("figures"))
     return stage.commit()
 
 
 def _plot_calibration(results: Path, stage: OutputFolder) -> list[Path]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from sim.plots.calibration_figures import draw_calibration_figures
     from sim.studies.calibrate import plan_calibration, prior_draws
 
     doc = _read_json(results, "calibration.json")
+    check_calibration(doc, str(results / "calibration.json"))
     plan = plan_calibration(load(results / "scenario.yaml"), doc["samples"], doc["seed"])
-    table = pq.read_table(results / "posterior.parquet").to_pydict()
+    path = results / "posterior.parquet"
+    try:
+        table = pq.read_table(path).to_pydict()
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(str(path), "", f"cannot read it as Parquet: {exc}") from None
+    missing = [p for p in plan.factory.paths if p not in table]
+    if missing:
+        raise InputError(
+            str(path), missing[0], "column is missing; expected the draws of each unknown"
+        )
     posterior = {p: np.asarray(table[p], dtype=float) for p in plan.factory.paths}
     draw_calibration_figures(doc, posterior, prior_draws(plan), stage.path("figures"))
     return stage.commit()

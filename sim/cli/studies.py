@@ -20,6 +20,7 @@ from sim.cli.run import (
     SeedOpt,
     SetOpt,
     WorkersOpt,
+    _capped,
     _check_counts,
 )
 from sim.io.errors import InputError
@@ -104,6 +105,7 @@ def sweep(
             help="Scenario YAML file, or a sweep study file (study: sweep).",
             show_default=False,
             metavar="SCENARIO|STUDY",
+            readable=False,
         ),
     ],
     vary: Annotated[
@@ -133,7 +135,8 @@ def sweep(
     cluster: ClusterOpt = None,
 ) -> None:
     """Run a scenario at the points of a design; resumable; Sobol indices for sobol."""
-    _check_counts(runs, seed, workers)
+    _check_counts(runs, seed, workers, cluster)
+    workers = _capped(workers)
     path, sets = scenario, list(set_ or [])
     if is_study_file(read_raw(scenario)):
         study, path = load_study(scenario)
@@ -247,7 +250,8 @@ def calibrate_cmd(
     cluster: ClusterOpt = None,
 ) -> None:
     """Infer the scenario's unknowns from its evidence; predict the next such attack."""
-    _check_counts(None, seed, workers)
+    _check_counts(None, seed, workers, cluster)
+    workers = _capped(workers)
     for name, value, top in (
         ("--samples", samples, 10_000_000),
         ("--predictive-runs", predictive_runs, 100_000_000),

@@ -33,3 +33,8 @@ class OptionError(InputError):
     def __init__(self, option: str, path: str, message: str) -> None:
         self.option = option
         super().__init__(option, path, message)
+
+
+class RunFailure(Exception):
+    """Work that could not be finished for a reason outside adsim and its input (the Dask
+    scheduler was lost, say): one line, exit status 1, no traceback."""

@@ -86,7 +86,8 @@ def from_data(raw: dict[str, Any], source: str) -> LoadedScenario:
 def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> LoadedScenario:
     """Read, override (``PATH=VALUE`` strings) and validate a scenario file."""
     raw = read_raw(path)
-    assignments = dict(parse_assignment(a, f"{path}: --set") for a in overrides)
+    # applied in order, so that a later --set of a path (or of a block above it) wins
+    assignments = [parse_assignment(a, f"{path}: --set") for a in overrides]
     source = str(path) if not assignments else f"{path} (with --set)"
     return from_data(with_overrides(raw, assignments, f"{path}: --set", optional_block), source)
 

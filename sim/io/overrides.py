@@ -9,7 +9,7 @@ decides whether it is allowed.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sim.io.errors import InputError
@@ -78,12 +78,14 @@ def set_path(
 
 def with_overrides(
     raw: dict[str, Any],
-    assignments: dict[str, Any],
+    assignments: Mapping[str, Any] | Iterable[tuple[str, Any]],
     source: str,
     optional: Callable[[list[str]], bool] | None = None,
 ) -> dict:
-    """A deep copy of ``raw`` with each ``path: value`` applied."""
+    """A deep copy of ``raw`` with each ``path: value`` applied, in order (a later
+    assignment of a path, or of a block above it, wins)."""
     out = copy.deepcopy(raw)
-    for path, value in assignments.items():
+    pairs = assignments.items() if isinstance(assignments, Mapping) else assignments
+    for path, value in pairs:
         set_path(out, path, value, source, optional)
     return out

@@ -60,8 +60,18 @@ def json_text(obj: Any) -> str:
     return json.dumps(obj, indent=2, allow_nan=False, default=_plain)
 
 
+ROW_GROUP_BYTES = 16 * 2**20  # a row group's uncompressed data (so its rows: by its columns)
+
+
 class ReplicationWriter:
-    """Streams replication rows to a Parquet file, one row group per chunk."""
+    """Streams replication rows to a Parquet file in large row groups.
+
+    Chunks arrive a few hundred rows at a time; they are copied into a buffer of one row
+    group (``ROW_GROUP_BYTES`` of data, 2^14 to 2^20 rows), which is written when full and
+    then reused, and Arrow's freed memory is handed back. So memory stays flat however many
+    replications run, and the file's metadata (kept until the file is closed) gains an
+    entry per row group, not per chunk.
+    """
 
     def __init__(self, path: Path, names: list[str], ratio_names: list[str]) -> None:
         """``names``: the integer metrics of a row; ``ratio_names``: the ratios computed from
@@ -70,20 +80,46 @@ class ReplicationWriter:
         self.names = names
         self.ratio_names = ratio_names
         self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+        self.group_rows = int(min(2**20, max(2**14, ROW_GROUP_BYTES // (8 * len(self.schema)))))
+        # one row group, column by column: replication and the integer metrics, the ratios
+        self._ints = np.empty((1 + len(names), self.group_rows), dtype=np.int64)
+        self._reals = np.empty((len(ratio_names), self.group_rows), dtype=np.float64)
+        self._held = 0
 
     def __call__(self, rows: np.ndarray, ratios: np.ndarray, first: int) -> None:
         """Append one chunk of rows (replications ``first`` onwards)."""
-        cols = [pa.array(np.arange(first, first + len(rows), dtype=np.int64))]
-        cols += [pa.array(rows[:, j]) for j in range(len(self.names))]
-        cols += [pa.array(ratios[:, j]) for j in range(len(self.ratio_names))]
-        self.writer.write_table(pa.Table.from_arrays(cols, schema=self.schema))
+        done = 0
+        while done < len(rows):
+            n = min(len(rows) - done, self.group_rows - self._held)
+            a, b = self._held, self._held + n
+            self._ints[0, a:b] = np.arange(first + done, first + done + n)
+            self._ints[1:, a:b] = rows[done : done + n].T
+            self._reals[:, a:b] = ratios[done : done + n].T
+            self._held, done = b, done + n
+            if self._held == self.group_rows:
+                self._flush()
+
+    def _flush(self) -> None:
+        """Write the rows held as one row group; the buffer is free again."""
+        n = self._held
+        if n == 0:
+            return
+        cols = [pa.array(self._ints[j, :n]) for j in range(len(self._ints))]
+        cols += [pa.array(self._reals[j, :n]) for j in range(len(self._reals))]
+        table = pa.Table.from_arrays(cols, names=self.schema.names).cast(self.schema)
+        self.writer.write_table(table, row_group_size=n)
+        self._held = 0
+        del table, cols
+        pa.default_memory_pool().release_unused()
 
     def close(self) -> None:
         """Finish the file."""
+        self._flush()
         self.writer.close()
 
     def abort(self) -> None:
         """Give up the file (it is in a stage that is about to be removed)."""
+        self._held = 0
         with contextlib.suppress(Exception):  # the file is being thrown away
             self.writer.close()
 

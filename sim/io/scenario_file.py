@@ -6,6 +6,8 @@ expected, so the command line can print one line and exit with status 2.
 
 from __future__ import annotations
 
+import math
+import stat
 import typing
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.io.errors import InputError
 from sim.io.yaml_safe import YamlProblem, load_yaml
-from sim.model.scenario import Scenario, cross_reference_errors
+from sim.model.scenario import Scenario, cross_reference_errors, work_errors
 
 MAX_FILE_BYTES = 5_000_000
 
@@ -23,14 +25,30 @@ def read_raw(path: str | Path) -> dict[str, Any]:
     """The scenario file as plain data (a mapping), read safely."""
     source = str(path)
     p = Path(path)
-    if not p.is_file():
-        what = "is a directory" if p.is_dir() else "does not exist"
-        raise InputError(source, "", f"scenario file {what}; expected a YAML file")
-    if p.stat().st_size > MAX_FILE_BYTES:
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise InputError(source, "", "scenario file does not exist; expected a YAML file") from None
+    except OSError as exc:
+        raise InputError(source, "", f"cannot reach the file: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(source, "", "is a directory; expected a YAML file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(
+            source, "", f"is {_file_kind(st.st_mode)}, not a regular file; expected a YAML file"
+        )
+    if st.st_size > MAX_FILE_BYTES:
         raise InputError(source, "", f"file is larger than {MAX_FILE_BYTES:,} bytes")
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        with p.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)  # the size may have changed since the stat
+    except OSError as exc:
+        raise InputError(source, "", f"cannot read the file: {exc.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(source, "", f"file is larger than {MAX_FILE_BYTES:,} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise InputError(source, "", f"cannot read the file as UTF-8 text: {exc}") from None
     try:
         raw = load_yaml(text)
@@ -44,6 +62,18 @@ def read_raw(path: str | Path) -> dict[str, Any]:
             f"defense, base, ...), got {type(raw).__name__}",
         )
     return raw
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"
 
 
 def _allowed_keys(loc: tuple) -> list[str] | None:
@@ -105,8 +135,35 @@ def _describe(err: Any) -> tuple[str, str]:
     return path, msg
 
 
+HUGE = 10**30  # no value of a scenario comes near; larger whole numbers do not fit a float
+
+
+def _huge_number(raw: Any) -> tuple[str, int] | None:
+    """The dotted path and bit length of the first whole number of ``HUGE`` or more."""
+    stack: list[tuple[str, Any]] = [("", raw)]
+    seen: set[int] = set()
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, int) and not isinstance(node, bool) and abs(node) >= HUGE:
+            return path, node.bit_length()
+        if isinstance(node, dict | list | tuple) and id(node) not in seen:
+            seen.add(id(node))
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            stack += [(f"{path}.{k}" if path else str(k), v) for k, v in reversed(list(items))]
+    return None
+
+
 def validate(raw: dict[str, Any], source: str) -> Scenario:
     """Validate plain scenario data; raise ``InputError`` for the first problem found."""
+    huge = _huge_number(raw)
+    if huge is not None:
+        path, bits = huge
+        raise InputError(
+            source,
+            path,
+            f"a whole number of about {int(bits * math.log10(2)) + 1:,} digits is far larger "
+            "than any value a scenario takes",
+        )
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -115,7 +172,7 @@ def validate(raw: dict[str, Any], source: str) -> Scenario:
         path, msg = _describe(errors[0])
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise InputError(source, path, msg + more) from None
-    refs = cross_reference_errors(scenario)
+    refs = cross_reference_errors(scenario) or work_errors(scenario)
     if refs:
         path, msg = refs[0]
         raise InputError(source, path, msg)

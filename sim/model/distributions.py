@@ -526,7 +526,12 @@ def _check_location(m: float, kind: Kind, cap: float) -> None:
 
 
 def _is_number(x: object) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+    if not isinstance(x, int | float) or isinstance(x, bool):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # a whole number too large for a float
+        return False
 
 
 def _is_int(x: object) -> bool:

@@ -6,7 +6,11 @@ ranges, distributions where they are not allowed and absurd sizes are all reject
 dotted path of the offending value. Nothing in the engine validates again.
 
 Per-replication sizes are capped (``LIMITS``) so that one replication always fits in memory
-and finishes in reasonable time; the caps are generous for any real salvo.
+and finishes in reasonable time; the caps are generous for any real salvo. Sizes within
+their caps can still multiply into hours of scoring (a million people, each within reach of
+ten thousand impacts), so the work of one replication's casualty scoring, people within
+reach times impacts, is bounded too, from the largest values the scenario allows
+(``work_errors``).
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
 
-from sim.model.damage import DamageFunctionName
+from sim.model.damage import DamageFunctionName, damage_function_for
 from sim.model.distributions import Dist, Kind, constant, parse_dist
 
 LIMITS = {
+    "person_impacts": 500_000_000,  # people within reach x impacts scored in one replication
     "threats_per_group": 10_000,
     "personnel_per_zone": 1_000_000,
     "channels": 1_000,
@@ -320,3 +325,54 @@ def cross_reference_errors(s: Scenario) -> list[tuple[str, str]]:
                     )
                 )
     return errors
+
+
+MAX_CELLS_PER_AXIS = 128  # as the casualty scoring cuts a zone (sim.model.effects)
+
+
+def scoring_work(s: Scenario) -> tuple[float, str | None]:
+    """An upper bound on the person-impact pairs one replication's casualty scoring takes,
+    and the threat type contributing most to it.
+
+    Every threat may leak; each impact places the people of a zone in the cells around its
+    reach (a square of twice the reach, rounded out to the zone's cells), and each impact
+    is scored against all the people placed in the zone. Largest values are taken for
+    every distribution (far tails for unbounded ones).
+    """
+    if not s.base.zones:
+        return 0.0, None
+    reach_factor = damage_function_for(s.damage_function).reach
+    groups = []
+    for name, g in s.threats.items():
+        e = g.effects
+        radius = max(e.killed_m.far_tail(), e.wounded_m.far_tail(), e.tbi_m.far_tail())
+        groups.append((name, g.count.far_tail(), radius * reach_factor))
+    impacts = sum(n for _, n, r in groups if r > 0)
+    if impacts == 0:
+        return 0.0, None
+    work = 0.0
+    for zone in s.base.zones.values():
+        w, h = zone.size_m
+        cell = max(w, h) / MAX_CELLS_PER_AXIS
+        kept = sum(n * (2 * r + 2 * max(cell, r / 2)) ** 2 for _, n, r in groups if r > 0)
+        people = zone.personnel.far_tail() * min(1.0, kept / (w * h))
+        work += people * impacts
+    worst = max(groups, key=lambda g: g[1] * g[2] * g[2])[0]
+    return work, worst
+
+
+def work_errors(s: Scenario) -> list[tuple[str, str]]:
+    """(dotted path, message) when one replication's casualty scoring could take too long."""
+    work, worst = scoring_work(s)
+    cap = LIMITS["person_impacts"]
+    if work <= cap:
+        return []
+    return [
+        (
+            f"threats.{worst}",
+            f"one replication could score up to {work:.3g} person-impact pairs (people "
+            f"within reach x impacts), more than the limit of {cap:.3g} (minutes or hours "
+            "per replication); use fewer threats, smaller effect radii or fewer people in "
+            "base.zones",
+        )
+    ]

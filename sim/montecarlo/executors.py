@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib.util
+import logging
 import multiprocessing
 import os
+import re
 import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, TypeVar
 
-from sim.io.errors import OptionError
+from sim.io.errors import OptionError, RunFailure
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -108,7 +111,43 @@ def _process_map(fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> Iter
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+ADDRESS = re.compile(
+    r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>[0-9]{1,5})/?$"
+)
+SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def _address_ok(cluster: str) -> bool:
+    if cluster == "local" or re.match(r"^inproc://\S+$", cluster):  # inproc: this process
+        return True
+    m = ADDRESS.match(cluster)
+    return (
+        m is not None
+        and 1 <= int(m["port"]) <= 65535
+        and (m["scheme"] is None or m["scheme"].lower() in SCHEMES)
+    )
+
+
+def check_cluster(cluster: str) -> None:
+    """Refuse a ``cluster`` that is neither "local" nor a scheduler address with a port, or
+    that needs Dask when it is not installed (before any work)."""
+    if not _address_ok(cluster):
+        raise OptionError(
+            "cluster",
+            cluster,
+            "expected a scheduler address with its port (tcp://host:8786, host:8786) or "
+            "'local' for a cluster on this machine",
+        )
+    if importlib.util.find_spec("distributed") is None:
+        raise OptionError("cluster", cluster, "needs Dask: pip install 'adsim[cluster]'")
+
+
+WORKER_WAIT_S = 30.0  # how long a scheduler may take to have a worker
+
+
 def _dask_client(cluster: str, workers: int) -> tuple[Any, Any]:
+    check_cluster(cluster)
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
@@ -119,22 +158,65 @@ def _dask_client(cluster: str, workers: int) -> tuple[Any, Any]:
         )
         return Client(local), local
     try:
-        return Client(cluster, timeout="10s"), None
+        client = Client(cluster, timeout="10s")
     except OSError as exc:
         raise OptionError("cluster", cluster, f"cannot reach the scheduler: {exc}") from None
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+    except (TimeoutError, OSError):
+        with contextlib.suppress(Exception):
+            client.close()
+        raise OptionError(
+            "cluster",
+            cluster,
+            f"the scheduler has no workers (waited {WORKER_WAIT_S:g} s); start some "
+            f"(dask worker {cluster}) or use `cluster` local",
+        ) from None
+    return client, None
+
+
+@contextlib.contextmanager
+def _dask_quiet() -> Iterator[None]:
+    """Keep Dask's and its servers' log lines (and their tracebacks) off stderr, unless
+    ADSIM_DEBUG is set: a failure is reported once, in one line."""
+    if os.environ.get("ADSIM_DEBUG"):
+        yield
+        return
+    with contextlib.suppress(ImportError):
+        import distributed  # noqa: F401  (it sets its loggers' levels when imported)
+    names = ["distributed", "tornado", "asyncio"]
+    names += [n for n in logging.root.manager.loggerDict if n.split(".")[0] in names]
+    saved = {n: logging.getLogger(n).level for n in names}
+    for n in names:
+        logging.getLogger(n).setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for n, level in saved.items():
+            logging.getLogger(n).setLevel(level)
 
 
 def _dask_map(fn: Callable[[T], R], tasks: Iterable[T], cluster: str, workers: int) -> Iterator[R]:
-    client, local = _dask_client(cluster, workers)
-    try:
-        n = max(1, len(client.scheduler_info().get("workers", {})) or workers)
-        yield from _bounded(
-            lambda t: client.submit(fn, t, pure=False, retries=DASK_RETRIES), tasks, n * 4
-        )
-    finally:
-        client.close()
-        if local is not None:
-            local.close()
+    from concurrent.futures import CancelledError
+
+    with _dask_quiet():
+        client, local = _dask_client(cluster, workers)
+        try:
+            n = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+            yield from _bounded(
+                lambda t: client.submit(fn, t, pure=False, retries=DASK_RETRIES), tasks, n * 4
+            )
+        except (OSError, CancelledError, TimeoutError) as exc:
+            raise RunFailure(
+                f"lost the Dask scheduler at {cluster} ({type(exc).__name__}: the work "
+                "stopped; set ADSIM_DEBUG=1 for Dask's log)"
+            ) from None
+        finally:
+            with contextlib.suppress(Exception):
+                client.close()
+            if local is not None:
+                with contextlib.suppress(Exception):
+                    local.close()
 
 
 def ordered_map(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ import numpy as np
 from sim.engine import ENGINE_REVISION
 from sim.io.errors import InputError
 from sim.io.evidence import Condition, evaluate
+from sim.io.folders import locked
 from sim.io.load import LoadedScenario
 from sim.io.results import write_json_atomic
 from sim.model.distributions import Dist
@@ -201,6 +203,13 @@ class Tries:
         return self.tried >= HOPELESS_AFTER and len(self.accepted) < HOPELESS_RATE * self.tried
 
 
+def _discard_blocks(folder: Path | None) -> None:
+    """Remove the saved blocks of a calibration that accepted nothing (it ends in an error,
+    and running it again would end the same way)."""
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _block_path(folder: Path, b: int) -> Path:
     return folder / f"{b:07d}.json"
 
@@ -244,7 +253,26 @@ def sample_posterior(
     progress: Callable[[int], None] | None = None,
     max_tries: int = MAX_TRIES,
 ) -> Tries:
-    """Run tries in order until ``plan.samples`` are accepted (or the budget is spent)."""
+    """Run tries in order until ``plan.samples`` are accepted (or the budget is spent).
+
+    With ``out_dir``, finished blocks are saved there (and reused); the folder is locked
+    meanwhile, so a second calibration cannot write its blocks into it at the same time.
+    """
+    if out_dir is None:
+        return _sample_posterior(plan, None, workers, cluster, progress, max_tries)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with locked(out_dir, "out"):
+        return _sample_posterior(plan, out_dir, workers, cluster, progress, max_tries)
+
+
+def _sample_posterior(
+    plan: CalibrationPlan,
+    out_dir: Path | None,
+    workers: int | None,
+    cluster: str | None,
+    progress: Callable[[int], None] | None,
+    max_tries: int,
+) -> Tries:
     workers = default_workers() if workers is None else max(1, workers)
     folder = _open_blocks(plan, out_dir)
     saved = {}
@@ -275,6 +303,8 @@ def sample_posterior(
             if complete:
                 break
             if tries.hopeless():
+                if not tries.accepted:
+                    _discard_blocks(folder)  # a rerun would fail the same way
                 worst = int(np.argmax(tries.fail_counts))
                 c = plan.conditions[worst]
                 raise InputError(
@@ -425,6 +455,7 @@ def calibrate(
     """Sample the posterior, then run the posterior predictive."""
     tries = sample_posterior(plan, out_dir, workers, cluster, progress, max_tries)
     if not tries.accepted:
+        _discard_blocks(out_dir / BLOCKS_DIR if out_dir is not None else None)
         raise InputError(
             plan.source,
             "calibration.evidence",

@@ -4,8 +4,10 @@ A sweep is fixed by its scenario, varied parameters, design, points, runs and se
 *manifest*). Point k runs its replications on its own stream (``Purpose.SWEEP_POINT`` with
 context ``(k,)``), so a point's results depend on nothing else: not on the workers, the order,
 nor on which points ran before an interruption. Each finished point is written to
-``points/NNNNNN.json`` at once (atomically); a rerun with the same manifest and folder skips
-the points already there, and a rerun with a different manifest is refused.
+``points/NNNNNN.json`` at once (atomically), with what made its numbers (values, runs, seed,
+engine revision, scenario); a rerun with the same manifest and folder skips the points
+already there that match, and a rerun with a different manifest is refused. The folder is
+locked while a sweep writes into it, so a second sweep into it is refused at once.
 
 The tasks of all points go to the batch driver tagged by point, so points run in parallel
 and a point with many runs is itself spread over the workers.
@@ -22,6 +24,7 @@ import numpy as np
 
 from sim.engine import ENGINE_REVISION
 from sim.io.errors import OptionError
+from sim.io.folders import locked
 from sim.io.load import LoadedScenario
 from sim.io.results import write_json_atomic
 from sim.model.scenario import Scenario
@@ -114,8 +117,25 @@ def _point_file(out_dir: Path, k: int) -> Path:
     return out_dir / POINTS_DIR / f"{k:06d}.json"
 
 
+def point_key(plan: SweepPlan, k: int) -> dict:
+    """What a saved point must match to be reused: its number and values, the runs, seed,
+    engine revision and scenario that made its numbers."""
+    return {
+        "point": k,
+        "values": plan.point_values(k),
+        "runs": plan.runs,
+        "seed": plan.seed,
+        "engine": ENGINE_REVISION,
+        "scenario_sha256": plan.factory.digest,
+    }
+
+
 def prepare_folder(plan: SweepPlan, out_dir: Path) -> dict[int, dict]:
-    """Claim the folder for this sweep (or check it is this sweep's); the finished points."""
+    """Claim the folder for this sweep (or check it is this sweep's); the finished points.
+
+    The caller holds the folder's lock (``run_points`` does), so checking and writing the
+    manifest cannot interleave with another process's.
+    """
     manifest = plan.manifest()
     path = out_dir / MANIFEST
     if path.exists():
@@ -153,7 +173,8 @@ def prepare_folder(plan: SweepPlan, out_dir: Path) -> dict[int, dict]:
                 point = json.loads(f.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue  # unreadable: compute it again
-            if point.get("values") == plan.point_values(k):
+            key = point_key(plan, k)
+            if isinstance(point, dict) and all(point.get(f) == v for f, v in key.items()):
                 done[k] = point
     return done
 
@@ -174,7 +195,24 @@ def run_points(
     progress: Callable[[int], None] | None = None,
     on_point: Callable[[int, dict], None] | None = None,
 ) -> dict[int, dict]:
-    """Run every point not yet in ``out_dir``; write each one as it finishes; all points."""
+    """Run every point not yet in ``out_dir``; write each one as it finishes; all points.
+
+    The folder is locked meanwhile: a second sweep (or any adsim command) writing into it is
+    refused, so two sweeps never mix their points.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with locked(out_dir, "out"):
+        return _run_points(plan, out_dir, workers, cluster, progress, on_point)
+
+
+def _run_points(
+    plan: SweepPlan,
+    out_dir: Path,
+    workers: int | None,
+    cluster: str | None,
+    progress: Callable[[int], None] | None,
+    on_point: Callable[[int, dict], None] | None,
+) -> dict[int, dict]:
     done = prepare_folder(plan, out_dir)
     todo = [k for k in range(len(plan.values)) if k not in done]
     workers = default_workers() if workers is None else max(1, workers)
@@ -184,11 +222,7 @@ def run_points(
         for res in results:
             if res.last and res.aggregate is not None:
                 k = int(res.result.tag)
-                point = {
-                    "point": k,
-                    "values": plan.point_values(k),
-                    "metrics": res.aggregate.metrics(),
-                }
+                point = {**point_key(plan, k), "metrics": res.aggregate.metrics()}
                 write_json_atomic(_point_file(out_dir, k), point)
                 done[k] = point
                 if on_point is not None:

@@ -67,7 +67,7 @@ def parse_vary(text: str, source: str = "vary") -> Vary:
         if len(parts) == 2:
             return Vary(path, spec, low=a, high=b)
         n_text = parts[2].strip()
-        if not n_text.isdigit() or not 1 <= int(n_text) <= MAX_VALUES:
+        if not n_text.isdigit() or len(n_text) > 6 or not 1 <= int(n_text) <= MAX_VALUES:
             raise InputError(
                 source, path, f"{spec!r}: n must be a whole number from 1 to {MAX_VALUES}"
             )
