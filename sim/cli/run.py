@@ -25,8 +25,10 @@ from sim.io.results import (
     write_json_atomic,
     write_yaml,
 )
+from sim.montecarlo.batch import replication_scenario
+from sim.montecarlo.importance import MAIN_METRICS, top_drivers
 from sim.montecarlo.run import MonteCarloResult, run_monte_carlo
-from sim.montecarlo.streams import replication_rng
+from sim.montecarlo.streams import RUN, replication_rng
 from sim.outcomes import RATIO_NAMES, is_ratio, metric_names
 
 ScenarioArg = Annotated[
@@ -114,6 +116,28 @@ def summary_table(result: MonteCarloResult, title: str) -> Table:
     return table
 
 
+def drivers_table(block: dict) -> Table:
+    """What drives the answer: the three uncertain paths with the largest first-order index
+    for each main metric."""
+    table = Table(
+        title=f"what drives the answer: first-order index S1 (share of the metric's variance "
+        f"that the path alone explains), first {block['replications']:,} replications",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for col in ("metric", "#", "uncertain path", "S1", "±95%"):
+        table.add_column(col, justify="left" if col in ("metric", "uncertain path") else "right")
+    for metric in MAIN_METRICS:
+        top = top_drivers(block, metric)
+        if not top:
+            table.add_row(metric, "", "(does not vary)", "", "")
+        for rank, (path, s1, conf) in enumerate(top, start=1):
+            table.add_row(metric if rank == 1 else "", str(rank), path, f"{s1:.2f}", f"{conf:.2f}")
+    return table
+
+
 @command()
 def run(
     scenario: ScenarioArg,
@@ -142,7 +166,9 @@ def run(
     folder = output_dir(s.name, out_dir)
     n = s.runs if runs is None else runs
     with StagedOutput(folder) as stage:
-        writer = ReplicationWriter(stage.path("replications.parquet"), names, list(RATIO_NAMES))
+        writer = ReplicationWriter(
+            stage.path("replications.parquet"), names, list(RATIO_NAMES), list(s.uncertainties)
+        )
         try:
             with progress_bar(n, f"{s.name}: replications", show=not as_json) as advance:
                 result = run_monte_carlo(
@@ -180,6 +206,8 @@ def run(
             f"{result.seed}, {result.workers} worker(s)",
         )
     )
+    if "uncertainty_importance" in summary:
+        out.print(drivers_table(summary["uncertainty_importance"]))
     say(
         f"{result.runs:,} replications in {result.elapsed_s:.1f} s ({rate:,.0f}/s). "
         f"Results in {folder}/: summary.json, replications.parquet, impacts.parquet"
@@ -206,6 +234,8 @@ def check(scenario: ScenarioArg, set_: SetOpt = None) -> None:
         f"default runs {s.runs:,}, seed {s.seed}"
         + ("; has a calibration section" if s.calibration else "")
     )
+    for path, dist in s.uncertainties.items():
+        out.print(f"  uncertain (one value per attack): {path} ~ {dist.to_yaml()}")
 
 
 @command()
@@ -226,6 +256,7 @@ def trace(
     s = load(scenario, set_ or []).model
     seed = s.seed if seed is None else seed
     folder = output_dir(s.name, out_dir)
+    s, _ = replication_scenario(s, seed, replication, RUN)
     rep = run_replication(s, replication_rng(seed, replication), trace=True)
     metrics = dict(zip(metric_names(s), rep.row, strict=True))
     log = rep.log or []

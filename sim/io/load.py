@@ -5,7 +5,8 @@ it came from (the file with its ``--set`` overrides: what results folders store 
 their digest is of) and its source (for error messages). A ``calibration`` section is
 typed here too, once: each unknown's prior parsed with the kind of the value at its path
 (a probability, a count, ...), each piece of evidence as a ``Condition`` on a real metric.
-Everything is checked before any work starts.
+So is an ``uncertainties`` section (``sim.io.uncertainties``): the model then holds each
+uncertain path's distribution, typed. Everything is checked before any work starts.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sim.io.evidence import Condition, parse_evidence
 from sim.io.overrides import parse_assignment, with_overrides
 from sim.io.paths import Parameter, parameter
 from sim.io.scenario_file import optional_block, read_raw, validate
+from sim.io.uncertainties import check_uncertainties, entries, uncertain_scenario
 from sim.model.distributions import Dist, parse_dist
 from sim.model.scenario import Scenario
 from sim.outcomes import RATIO_NAMES, metric_names
@@ -80,6 +82,9 @@ def _calibration(model: Scenario, raw: dict[str, Any], source: str) -> Calibrati
 def from_data(raw: dict[str, Any], source: str) -> LoadedScenario:
     """Validate scenario data held in memory (``source`` names it in errors)."""
     model = validate(raw, source)
+    if entries(raw):
+        check_uncertainties(raw, source)
+        model = uncertain_scenario(raw, source)
     return LoadedScenario(model, raw, source, _calibration(model, raw, source))
 
 

@@ -107,19 +107,37 @@ class StagedOutput:
 class ReplicationWriter:
     """Streams replication rows to a Parquet file, one row group per chunk."""
 
-    def __init__(self, path: Path, names: list[str], ratio_names: list[str]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        names: list[str],
+        ratio_names: list[str],
+        uncertain: tuple[str, ...] | list[str] = (),
+    ) -> None:
         """``names``: the integer metrics of a row; ``ratio_names``: the ratios computed from
-        them (the columns of the ``ratios`` array). Column types come from ``sim.outcomes``."""
-        self.schema = parquet_schema([*names, *ratio_names])
+        them (the columns of the ``ratios`` array); ``uncertain``: the scenario's uncertain
+        paths, whose drawn values follow as ``u:<path>`` columns. Column types come from
+        ``sim.outcomes``."""
+        schema = parquet_schema([*names, *ratio_names])
+        for p in uncertain:
+            schema = schema.append(pa.field(f"u:{p}", pa.float64()))
+        self.schema = schema
         self.names = names
         self.ratio_names = ratio_names
+        self.uncertain = tuple(uncertain)
         self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
 
-    def __call__(self, rows: np.ndarray, ratios: np.ndarray, first: int) -> None:
-        """Append one chunk of rows (replications ``first`` onwards)."""
+    def __call__(
+        self, rows: np.ndarray, ratios: np.ndarray, first: int, drawn: np.ndarray | None = None
+    ) -> None:
+        """Append one chunk of rows (replications ``first`` onwards), with the values each
+        drew for the uncertain paths."""
         cols = [pa.array(np.arange(first, first + len(rows), dtype=np.int64))]
         cols += [pa.array(rows[:, j]) for j in range(len(self.names))]
         cols += [pa.array(ratios[:, j]) for j in range(len(self.ratio_names))]
+        if self.uncertain:
+            assert drawn is not None and drawn.shape == (len(rows), len(self.uncertain))
+            cols += [pa.array(drawn[:, j]) for j in range(len(self.uncertain))]
         self.writer.write_table(pa.Table.from_arrays(cols, schema=self.schema))
 
     def close(self) -> None:

@@ -28,6 +28,7 @@ LIMITS = {
     "runs": 1_000_000_000,
     "seconds": 10_000_000.0,
     "metres": 10_000_000.0,
+    "scale": 1_000.0,
 }
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -41,6 +42,7 @@ Real = Annotated[Dist, _value("real", LIMITS["metres"])]
 Seconds = Annotated[Dist, _value("duration", LIMITS["seconds"])]
 Metres = Annotated[Dist, _value("duration", LIMITS["metres"])]
 Probability = Annotated[Dist, _value("probability")]
+Scale = Annotated[Dist, _value("duration", LIMITS["scale"])]
 
 
 ThreatCount = Annotated[Dist, _value("count", LIMITS["threats_per_group"])]
@@ -68,11 +70,13 @@ def _identifiers(mapping: dict[str, Any], what: str) -> dict[str, Any]:
 
 
 class Effects(Frozen):
-    """Radius of each casualty category around an impact."""
+    """Radius of each casualty category around an impact, and a factor on all three
+    (``scale``: "the warhead is bigger or smaller than assumed", one number)."""
 
     killed_m: Metres = constant(0.0, "duration")
     wounded_m: Metres = constant(0.0, "duration")
     tbi_m: Metres = constant(0.0, "duration")
+    scale: Scale = constant(1.0, "duration")
 
 
 class Aim(Frozen):
@@ -271,6 +275,10 @@ class Scenario(Frozen):
     base: Base = Base()
     damage_function: DamageFunctionName = "cookie-cutter"
     calibration: Calibration | None = None
+    # dotted path -> distribution, drawn once per replication (``sim.model.uncertain``).
+    # The file's forms are only shape-checked here; loading types each one with the kind of
+    # the value at its path (``sim.io.uncertainties``).
+    uncertainties: dict[str, Real] = {}
 
     @field_validator("threats")
     @classmethod
