@@ -83,7 +83,7 @@ def from_data(raw: dict[str, Any], source: str) -> LoadedScenario:
     """Validate scenario data held in memory (``source`` names it in errors)."""
     model = validate(raw, source)
     if entries(raw):
-        check_uncertainties(raw, source)
+        check_uncertainties(model, raw, source)
         model = uncertain_scenario(raw, source)
     return LoadedScenario(model, raw, source, _calibration(model, raw, source))
 

@@ -32,26 +32,28 @@ def entries(raw: Mapping[str, Any]) -> dict[str, Any]:
     return dict(found) if isinstance(found, dict) else {}
 
 
-def check_uncertainties(raw: dict[str, Any], source: str) -> None:
+def check_uncertainties(model: Scenario, raw: dict[str, Any], source: str) -> None:
     """Raise ``InputError`` naming ``uncertainties.PATH`` for a path or distribution that
-    does not fit the scenario."""
+    does not fit the scenario (``model``, validated from ``raw``)."""
+    plain = (
+        "is a plain number of the format (doctrine shots, reload times, zone geometry), "
+        "which cannot be a distribution; vary it with a sweep instead"
+    )
     for path, dist in entries(raw).items():
         where = f"uncertainties.{path}"
         if str(path).split(".")[0] in NOT_STUDIED:
             message = f"cannot be uncertain; choose a model value, not one of {NOT_STUDIED}"
             raise InputError(source, where, message)
+        found = node_at(model, path)
+        if found is not None and not isinstance(found, Dist):
+            raise InputError(source, where, plain)
         try:
             probed = validate(with_overrides(raw, {path: dist}, source, optional_block), source)
         except InputError as exc:
             said = exc.message if exc.path == path else f"{exc.path}: {exc.message}"
             raise InputError(source, where, f"not a valid uncertainty here: {said}") from None
         if not isinstance(node_at(probed, path), Dist):
-            raise InputError(
-                source,
-                where,
-                "is a plain number of the format (doctrine shots, reload times, zone geometry), "
-                "which cannot be a distribution; vary it with a sweep instead",
-            )
+            raise InputError(source, where, plain)
 
 
 def uncertain_scenario(

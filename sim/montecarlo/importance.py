@@ -28,6 +28,7 @@ from sim.montecarlo.streams import Purpose, Stream
 MAIN_METRICS = ("leaked", "interceptors", "killed", "wounded", "tbi", "casualties")
 SAMPLE = 20_000  # replications kept for the indices
 RESAMPLES = 50  # bootstrap resamples of the interval
+MIN_SAMPLE = 100  # fewer replications give no indices (RBD-FAST needs N well above 2 M = 20)
 METHOD = "SALib rbd_fast: first-order index S1 with its 95% bootstrap half-width S1_conf"
 
 
@@ -61,8 +62,8 @@ def uncertainty_importance(sample: ImportanceSample, seed: int) -> dict:
         "paths": list(sample.paths),
         "metrics": {},
     }
-    if sample.size < 2 * len(sample.paths) + 10:
-        out["note"] = "too few replications for the indices"
+    if sample.size < MIN_SAMPLE:
+        out["note"] = f"too few replications for the indices (fewer than {MIN_SAMPLE})"
         return out
     from SALib.analyze import rbd_fast
 
