@@ -244,3 +244,19 @@ def test_the_optional_warning_block_may_be_uncertain() -> None:
     s = from_data(copy.deepcopy(data), "test").model
     assert s.base.warning is not None
     assert s.uncertainties["base.warning.compliance"].kind == "probability"
+
+
+def test_run_draws_the_importance_figures_and_plot_redraws_them(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(_data(0.5, {PK: {"uniform": [0, 1]}})), encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(path), "--runs", "300", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    figures = out / "figures"
+    expected = {"uncertainty_importance.png", f"driver_leaked_{PK.replace('.', '-')}.png"}
+    assert expected <= {f.name for f in figures.iterdir()}
+    for f in figures.glob("*"):
+        f.unlink()
+    result = runner.invoke(app, ["plot", str(out)])
+    assert result.exit_code == 0, result.output
+    assert expected <= {f.name for f in figures.iterdir()}

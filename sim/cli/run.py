@@ -21,6 +21,7 @@ from sim.io.results import (
     StagedOutput,
     json_text,
     read_impacts,
+    read_uncertain_sample,
     write_impacts,
     write_json_atomic,
     write_yaml,
@@ -194,6 +195,7 @@ def run(
             from sim.plots import draw_run_figures
 
             draw_run_figures(summary, result.impacts, s, stage.path("figures"))
+            _draw_uncertainty(summary, stage.path("replications.parquet"), stage.path("figures"))
         stage.commit()
     if as_json:
         typer.echo(json_text(summary))
@@ -353,8 +355,20 @@ def plot(
 
     with StagedOutput(results) as stage:
         draw_run_figures(summary, impacts, s, stage.path("figures"))
+        _draw_uncertainty(summary, results / "replications.parquet", stage.path("figures"))
         written = stage.commit()
     say(f"{len(written)} figure files written to {results / 'figures'}/")
+
+
+def _draw_uncertainty(summary: dict, replications: Path, figures: Path) -> None:
+    """The figures of what drives the answer, for a run with uncertainties."""
+    block = summary.get("uncertainty_importance")
+    if not block or not block.get("metrics") or not replications.is_file():
+        return
+    from sim.plots import draw_uncertainty_figures
+
+    table = read_uncertain_sample(replications, block["replications"])
+    draw_uncertainty_figures(block, table, figures)
 
 
 def _read_json(results: Path, name: str) -> dict:

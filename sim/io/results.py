@@ -197,3 +197,12 @@ def write_columns(path: Path, columns: dict[str, list], csv: bool = False) -> No
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+
+
+def read_uncertain_sample(path: Path, limit: int) -> dict[str, np.ndarray]:
+    """The first ``limit`` rows of replications.parquet's main metrics and ``u:`` columns
+    (what the uncertainty figures draw)."""
+    names = pq.read_schema(path).names
+    wanted = [n for n in names if n.startswith("u:") or "." not in n]
+    table = pq.read_table(path, columns=wanted).slice(0, limit)
+    return {n: table.column(n).to_numpy() for n in wanted}

@@ -32,12 +32,24 @@ MIN_SAMPLE = 100  # fewer replications give no indices (RBD-FAST needs N well ab
 METHOD = "SALib rbd_fast: first-order index S1 with its 95% bootstrap half-width S1_conf"
 
 
+def unit_of(path: str, kind: str) -> str:
+    """What an uncertain path's values are in, for axes."""
+    if path.endswith("_s"):
+        return "s"
+    if path.endswith("_m"):
+        return "m"
+    if path.endswith(".scale"):
+        return "factor on the radii"
+    return {"probability": "probability", "count": "count"}.get(kind, "")
+
+
 @dataclass
 class ImportanceSample:
     """The first ``limit`` replications' drawn values and main metrics, in index order."""
 
     paths: tuple[str, ...]
     names: Sequence[str]  # the integer metric columns of a row
+    units: dict[str, str] = field(default_factory=dict)  # path -> unit, for figures
     limit: int = SAMPLE
     drawn: list[np.ndarray] = field(default_factory=list)
     metrics: list[np.ndarray] = field(default_factory=list)
@@ -60,6 +72,7 @@ def uncertainty_importance(sample: ImportanceSample, seed: int) -> dict:
         "method": METHOD,
         "replications": sample.size,
         "paths": list(sample.paths),
+        "units": {p: sample.units.get(p, "") for p in sample.paths},
         "metrics": {},
     }
     if sample.size < MIN_SAMPLE:

@@ -22,7 +22,7 @@ from sim.model.scenario import Scenario
 from sim.montecarlo.aggregate import Aggregate
 from sim.montecarlo.batch import Fixed, chunk_size, perform, tasks_for
 from sim.montecarlo.executors import default_workers
-from sim.montecarlo.importance import ImportanceSample, uncertainty_importance
+from sim.montecarlo.importance import ImportanceSample, uncertainty_importance, unit_of
 from sim.montecarlo.streams import RUN, Stream
 from sim.outcomes import RATIO_NAMES, columns, metric_names, tidy_frame
 
@@ -119,7 +119,8 @@ def run_monte_carlo(
     agg: Aggregate | None = None
     impacts: list[np.ndarray] = []
     kept: list[np.ndarray] = []
-    sample = ImportanceSample(tuple(s.uncertainties), metric_names(s))
+    units = {p: unit_of(p, d.kind) for p, d in s.uncertainties.items()}
+    sample = ImportanceSample(tuple(s.uncertainties), metric_names(s), units)
     tasks = tasks_for("run", Fixed(s), seed, stream, runs, size, keep_impacts=keep_impacts)
     results = perform(tasks, workers, cluster, progress)
     try:
