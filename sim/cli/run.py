@@ -11,6 +11,7 @@ import typer
 from rich import box
 from rich.table import Table
 
+from sim.catalogue import catalogue
 from sim.cli import command
 from sim.cli.common import out, output_dir, progress_bar, say
 from sim.engine.replication import run_replication
@@ -190,6 +191,8 @@ def run(
         write_impacts(stage.path("impacts.parquet"), result.impacts, s.threat_types)
         write_yaml(stage.path("scenario.yaml"), raw)
         summary = result.summary()
+        if any(g.weapon for g in s.threats.values()):
+            summary["weapon_catalogue"] = catalogue().version
         write_json_atomic(stage.path("summary.json"), summary)
         if figures:
             from sim.plots import draw_run_figures
@@ -220,7 +223,8 @@ def run(
 @command()
 def check(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     """Validate a scenario file and describe what it holds."""
-    s = load(scenario, set_ or []).model
+    loaded = load(scenario, set_ or [])
+    s = loaded.model
     threats = ", ".join(f"{t} (count mean {g.count.mean:g})" for t, g in s.threats.items())
     batteries = ", ".join(f"{b} ({', '.join(p.pk)})" for b, p in s.defense.batteries.items())
     people = sum(z.personnel.mean for z in s.base.zones.values())
@@ -238,6 +242,10 @@ def check(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     )
     for path, dist in s.uncertainties.items():
         out.print(f"  uncertain (one value per attack): {path} ~ {dist.to_yaml()}")
+    if loaded.from_catalogue:
+        out.print(f"  from the weapon catalogue (version {catalogue().version}):")
+        for f in loaded.from_catalogue:
+            out.print(f"    {f.path} = {f.value} ({f.weapon}; {f.source})")
 
 
 @command()

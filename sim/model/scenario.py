@@ -105,8 +105,10 @@ class Aim(Frozen):
 
 
 class ThreatGroup(Frozen):
-    """One threat type's part of the salvo."""
+    """One threat type's part of the salvo (``weapon``: the catalogue class it was filled
+    from, if any; loading has written the class's values in)."""
 
+    weapon: str | None = None
     count: ThreatCount
     launch_s: Seconds = constant(0.0, "duration")
     flight_time_s: Seconds
