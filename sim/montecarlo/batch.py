@@ -30,7 +30,7 @@ from sim.model.scenario import Scenario
 from sim.model.uncertain import draw_uncertain
 from sim.montecarlo.aggregate import Aggregate
 from sim.montecarlo.executors import default_workers, ordered_map
-from sim.montecarlo.streams import Purpose, ReplicationStreams, Stream
+from sim.montecarlo.streams import RUN, Purpose, ReplicationStreams, Stream
 from sim.outcomes import RATIO_NAMES, metric_names, ratio_values
 
 Tag = int | str  # what a task's replications belong to: "run", sweep point k, block b
@@ -81,7 +81,7 @@ def uncertainty_stream(stream: Stream) -> Stream:
 
 
 def replication_scenario(
-    s: Scenario, seed: int, index: int, stream: Stream
+    s: Scenario, seed: int, index: int, stream: Stream = RUN
 ) -> tuple[Scenario, list[float]]:
     """What replication ``index`` of ``stream`` simulates when ``s`` has uncertainties: ``s``
     at one value per uncertain path, and those values (none when it has no uncertainties)."""
