@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors
     from sim.io.errors import InputError
     from sim.io.load import LoadedScenario, load, load_scenario
     from sim.model.scenario import Scenario
+    from sim.montecarlo.batch import replication_scenario
     from sim.montecarlo.run import MonteCarloResult, run_monte_carlo
     from sim.montecarlo.streams import Purpose, Stream, replication_rng
     from sim.outcomes import METRICS, metric_names, scenario_columns, tidy_frame
@@ -41,6 +42,7 @@ _API = {
     "load_scenario": "sim.io.load",
     "metric_names": "sim.outcomes",
     "replication_rng": "sim.montecarlo.streams",
+    "replication_scenario": "sim.montecarlo.batch",
     "run_monte_carlo": "sim.montecarlo.run",
     "run_replication": "sim.engine.replication",
     "scenario_columns": "sim.outcomes",
@@ -58,6 +60,7 @@ __all__ = [
     "load_scenario",
     "metric_names",
     "replication_rng",
+    "replication_scenario",
     "run_monte_carlo",
     "run_replication",
     "scenario_columns",

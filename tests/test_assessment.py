@@ -14,6 +14,8 @@ import pytest
 
 from sim import load_scenario, replication_rng, run_replication
 from sim.engine.battery import Battery
+from sim.montecarlo.batch import replication_scenario
+from sim.montecarlo.streams import RUN
 from tests.builders import battery, scenario
 
 AL_ASAD = Path(__file__).resolve().parent.parent / "scenarios" / "al-asad-2024-01-20.yaml"
@@ -26,7 +28,8 @@ def test_perfect_assessment_believes_the_outcome_and_draws_nothing(
     plain = []
     for i in range(60):
         rng = replication_rng(9, i)
-        plain.append((run_replication(s, rng, count_events=True), rng.random(4).tolist()))
+        si = replication_scenario(s, 9, i, RUN)[0]  # one value per uncertain path
+        plain.append((run_replication(si, rng, count_events=True), rng.random(4).tolist()))
 
     # ask the hook at every engagement, as an error model would, and record what it says
     seen: list[tuple[bool, bool]] = []
@@ -41,7 +44,7 @@ def test_perfect_assessment_believes_the_outcome_and_draws_nothing(
     monkeypatch.setattr(Battery, "assess", recording)
     for i, (rep, state) in enumerate(plain):
         rng = replication_rng(9, i)
-        asked = run_replication(s, rng, count_events=True)
+        asked = run_replication(replication_scenario(s, 9, i, RUN)[0], rng, count_events=True)
         assert asked.row == rep.row
         assert asked.events == rep.events  # the same events per replication
         assert rng.random(4).tolist() == state  # no extra draws: the stream is where it was

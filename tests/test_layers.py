@@ -17,9 +17,17 @@ import pytest
 ALLOWED = {
     "sim.model": {"sim.model"},
     "sim.outcomes": {"sim.outcomes"},
-    "sim.io": {"sim.io", "sim.model", "sim.outcomes"},
+    "sim.catalogue": {"sim.catalogue"},
+    "sim.io": {"sim.io", "sim.model", "sim.outcomes", "sim.catalogue"},
     "sim.engine": {"sim.engine", "sim.model", "sim.outcomes"},
-    "sim.montecarlo": {"sim.montecarlo", "sim.engine", "sim.model", "sim.outcomes", "sim.io"},
+    "sim.montecarlo": {
+        "sim.montecarlo",
+        "sim.engine",
+        "sim.model",
+        "sim.outcomes",
+        "sim.io",
+        "sim.catalogue",
+    },
     "sim.studies": {
         "sim.studies",
         "sim.montecarlo",
@@ -27,8 +35,9 @@ ALLOWED = {
         "sim.model",
         "sim.outcomes",
         "sim.io",
+        "sim.catalogue",
     },
-    "sim.plots": {"sim.plots", "sim.model", "sim.outcomes", "sim.io"},
+    "sim.plots": {"sim.plots", "sim.model", "sim.outcomes", "sim.io", "sim.catalogue"},
 }
 _SHOW = (
     "import importlib, json, pkgutil, sys; import {p} as pkg; "

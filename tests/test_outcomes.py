@@ -16,6 +16,8 @@ import pytest
 
 import sim.engine.replication as replication
 from sim import load_scenario, metric_names, replication_rng, run_replication
+from sim.montecarlo.batch import replication_scenario
+from sim.montecarlo.streams import RUN
 from sim.outcomes import (
     METRICS,
     RATIO_NAMES,
@@ -123,7 +125,8 @@ def test_rows_equal_the_hand_written_builder(monkeypatch: pytest.MonkeyPatch) ->
     for path, overrides in variants:
         s = load_scenario(path, overrides)
         for i in range(60):
-            rep = run_replication(s, replication_rng(7, i))
+            si, _ = replication_scenario(s, 7, i, RUN)  # one value per uncertain path
+            rep = run_replication(si, replication_rng(7, i))
             assert len(rep.row) == len(metric_names(s))
     assert len(checked) == 180
     assert any(r[3] for r in checked) and any(r[4] for r in checked)  # kills and leaks seen
@@ -132,7 +135,7 @@ def test_rows_equal_the_hand_written_builder(monkeypatch: pytest.MonkeyPatch) ->
 def test_replication_metrics_by_name() -> None:
     s = load_scenario(SCENARIOS[0])
     for i in range(20):
-        rep = run_replication(s, replication_rng(3, i))
+        rep = run_replication(replication_scenario(s, 3, i, RUN)[0], replication_rng(3, i))
         m = rep.metrics
         assert list(m) == [*metric_names(s), *RATIO_NAMES]
         assert [m[n] for n in metric_names(s)] == rep.row

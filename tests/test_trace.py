@@ -6,6 +6,8 @@ from pathlib import Path
 
 from sim import load_scenario, replication_rng, run_replication
 from sim.engine.trace import TraceEvent, Tracer
+from sim.montecarlo.batch import replication_scenario
+from sim.montecarlo.streams import RUN
 from tests.builders import battery, scenario
 
 AL_ASAD = Path(__file__).resolve().parent.parent / "scenarios" / "al-asad-2024-01-20.yaml"
@@ -39,8 +41,9 @@ def test_tracing_changes_nothing_but_the_log() -> None:
     kinds: set[str] = set()
     for i in range(40):
         rng_plain, rng_traced = replication_rng(5, i), replication_rng(5, i)
-        plain = run_replication(s, rng_plain, count_events=True)
-        traced = run_replication(s, rng_traced, trace=True, count_events=True)
+        si, _ = replication_scenario(s, 5, i, RUN)  # one value per uncertain path
+        plain = run_replication(si, rng_plain, count_events=True)
+        traced = run_replication(si, rng_traced, trace=True, count_events=True)
         assert plain.log is None
         assert traced.row == plain.row and traced.events == plain.events
         assert rng_traced.random(4).tolist() == rng_plain.random(4).tolist()  # same draws

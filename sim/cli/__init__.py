@@ -202,3 +202,4 @@ def main() -> None:
 
 from sim.cli import run as _run  # noqa: E402,F401  (registers the commands)
 from sim.cli import studies as _studies  # noqa: E402,F401
+from sim.cli import weapons as _weapons  # noqa: E402,F401

@@ -12,6 +12,7 @@ import typer
 from rich import box
 from rich.table import Table
 
+from sim.catalogue import catalogue
 from sim.cli import command
 from sim.cli.common import kept, out, output_dir, progress_bar, say
 from sim.engine.replication import run_replication
@@ -23,14 +24,17 @@ from sim.io.results import (
     ReplicationWriter,
     json_text,
     read_impacts,
+    read_uncertain_sample,
     write_impacts,
     write_json_atomic,
     write_yaml,
 )
 from sim.model.scenario import LIMITS
+from sim.montecarlo.batch import replication_scenario
 from sim.montecarlo.executors import check_cluster, default_workers
+from sim.montecarlo.importance import MAIN_METRICS, top_drivers
 from sim.montecarlo.run import MonteCarloResult, run_monte_carlo
-from sim.montecarlo.streams import replication_rng
+from sim.montecarlo.streams import RUN, replication_rng
 from sim.outcomes import RATIO_NAMES, is_ratio, metric_names
 
 ScenarioArg = Annotated[
@@ -138,6 +142,28 @@ def summary_table(result: MonteCarloResult, title: str) -> Table:
     return table
 
 
+def drivers_table(block: dict) -> Table:
+    """What drives the answer: the three uncertain paths with the largest first-order index
+    for each main metric."""
+    table = Table(
+        title=f"what drives the answer: first-order index S1 (share of the metric's variance "
+        f"that the path alone explains), first {block['replications']:,} replications",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for col in ("metric", "#", "uncertain path", "S1", "±95%"):
+        table.add_column(col, justify="left" if col in ("metric", "uncertain path") else "right")
+    for metric in MAIN_METRICS:
+        top = top_drivers(block, metric)
+        if not top:
+            table.add_row(metric, "", "(does not vary)", "", "")
+        for rank, (path, s1, conf) in enumerate(top, start=1):
+            table.add_row(metric if rank == 1 else "", str(rank), path, f"{s1:.2f}", f"{conf:.2f}")
+    return table
+
+
 @command()
 def run(
     scenario: ScenarioArg,
@@ -167,7 +193,9 @@ def run(
     folder = output_dir(s.name, out_dir)
     n = s.runs if runs is None else runs
     with OutputFolder(folder, "run", RUN_FILES) as stage:
-        writer = ReplicationWriter(stage.path("replications.parquet"), names, list(RATIO_NAMES))
+        writer = ReplicationWriter(
+            stage.path("replications.parquet"), names, list(RATIO_NAMES), list(s.uncertainties)
+        )
         try:
             with progress_bar(n, f"{s.name}: replications", show=not as_json) as advance:
                 result = run_monte_carlo(
@@ -191,11 +219,14 @@ def run(
         write_impacts(stage.path("impacts.parquet"), result.impacts, s.threat_types)
         write_yaml(stage.path("scenario.yaml"), raw)
         summary = result.summary()
+        if any(g.weapon for g in s.threats.values()):
+            summary["weapon_catalogue"] = catalogue().version
         write_json_atomic(stage.path("summary.json"), summary)
         if figures:
             from sim.plots import draw_run_figures
 
             draw_run_figures(summary, result.impacts, s, stage.path("figures"))
+            _draw_uncertainty(summary, stage.path("replications.parquet"), stage.path("figures"))
         stage.commit()
     if as_json:
         typer.echo(json_text(summary))
@@ -208,6 +239,8 @@ def run(
             f"{result.seed}, {result.workers} worker(s)",
         )
     )
+    if "uncertainty_importance" in summary:
+        out.print(drivers_table(summary["uncertainty_importance"]))
     say(
         f"{result.runs:,} replications in {result.elapsed_s:.1f} s ({rate:,.0f}/s). "
         f"Results in {folder}/: summary.json, replications.parquet, impacts.parquet"
@@ -218,7 +251,8 @@ def run(
 @command()
 def check(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     """Validate a scenario file and describe what it holds."""
-    s = load(scenario, set_ or []).model
+    loaded = load(scenario, set_ or [])
+    s = loaded.model
     threats = ", ".join(f"{t} (count mean {g.count.mean:g})" for t, g in s.threats.items())
     batteries = ", ".join(f"{b} ({', '.join(p.pk)})" for b, p in s.defense.batteries.items())
     people = sum(z.personnel.mean for z in s.base.zones.values())
@@ -234,6 +268,12 @@ def check(scenario: ScenarioArg, set_: SetOpt = None) -> None:
         f"default runs {s.runs:,}, seed {s.seed}"
         + ("; has a calibration section" if s.calibration else "")
     )
+    for path, dist in s.uncertainties.items():
+        out.print(f"  uncertain (one value per attack): {path} ~ {dist.to_yaml()}")
+    if loaded.from_catalogue:
+        out.print(f"  from the weapon catalogue (version {catalogue().version}):")
+        for f in loaded.from_catalogue:
+            out.print(f"    {f.path} = {f.value} ({f.weapon}; {f.source})")
 
 
 @command()
@@ -260,6 +300,7 @@ def trace(
     seed = s.seed if seed is None else seed
     folder = output_dir(s.name, out_dir)
     OutputFolder(folder, "run").probe()  # writable, before the replication runs
+    s, _ = replication_scenario(s, seed, replication, RUN)
     rep = run_replication(s, replication_rng(seed, replication), trace=True)
     metrics = dict(zip(metric_names(s), rep.row, strict=True))
     log = rep.log or []
@@ -370,7 +411,19 @@ def _plot_run(results: Path, stage: OutputFolder) -> list[Path]:
     from sim.plots import draw_run_figures
 
     draw_run_figures(summary, impacts, s, stage.path("figures"))
+    _draw_uncertainty(summary, results / "replications.parquet", stage.path("figures"))
     return stage.commit()
+
+
+def _draw_uncertainty(summary: dict, replications: Path, figures: Path) -> None:
+    """The figures of what drives the answer, for a run with uncertainties."""
+    block = summary.get("uncertainty_importance")
+    if not block or not block.get("metrics") or not replications.is_file():
+        return
+    from sim.plots import draw_uncertainty_figures
+
+    table = read_uncertain_sample(replications, block["replications"])
+    draw_uncertainty_figures(block, table, figures)
 
 
 def _read_json(results: Path, name: str) -> dict:

@@ -101,7 +101,17 @@ _plan = per_scenario(_Plan.of)
 def run_replication(
     s: Scenario, rng: np.random.Generator, trace: bool = False, count_events: bool = False
 ) -> Replication:
-    """Simulate one attack with the random stream ``rng``."""
+    """Simulate one attack with the random stream ``rng``.
+
+    A scenario with per-attack ``uncertainties`` must first be set to one value per path
+    (``sim.montecarlo.batch.replication_scenario``): run as it is, its distributions would be
+    drawn per entity, which is not what the file says.
+    """
+    if s.uncertainties:
+        raise ValueError(
+            "this scenario has uncertainties: run replication_scenario(s, seed, i, stream) "
+            "(sim.montecarlo.batch) first, or run_monte_carlo"
+        )
     plan = _plan(s)
     salvo: Salvo = draw_salvo(s, rng)
     types = plan.types

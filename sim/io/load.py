@@ -5,7 +5,10 @@ it came from (the file with its ``--set`` overrides: what results folders store 
 their digest is of) and its source (for error messages). A ``calibration`` section is
 typed here too, once: each unknown's prior parsed with the kind of the value at its path
 (a probability, a count, ...), each piece of evidence as a ``Condition`` on a real metric.
-Everything is checked before any work starts.
+An ``uncertainties`` section is typed too (``sim.io.uncertainties``): the model then holds
+each uncertain path's distribution, typed. Threat types that name a ``weapon`` are filled
+from the catalogue (``sim.io.weapons``) before anything is validated. Everything is checked
+before any work starts.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from sim.io.evidence import Condition, parse_evidence
 from sim.io.overrides import parse_assignment, with_overrides
 from sim.io.paths import Parameter, parameter
 from sim.io.scenario_file import optional_block, read_raw, validate
+from sim.io.uncertainties import check_uncertainties, entries, uncertain_scenario
+from sim.io.weapons import Filled, fill_weapons
 from sim.model.distributions import Dist, parse_dist
 from sim.model.scenario import Scenario
 from sim.outcomes import RATIO_NAMES, metric_names
@@ -46,6 +51,7 @@ class LoadedScenario:
     raw: dict[str, Any]
     source: str
     calibration: CalibrationSpec | None = None
+    from_catalogue: tuple[Filled, ...] = ()  # values the weapon catalogue wrote in
 
     @functools.cached_property
     def digest(self) -> str:
@@ -78,9 +84,17 @@ def _calibration(model: Scenario, raw: dict[str, Any], source: str) -> Calibrati
 
 
 def from_data(raw: dict[str, Any], source: str) -> LoadedScenario:
-    """Validate scenario data held in memory (``source`` names it in errors)."""
+    """Validate scenario data held in memory (``source`` names it in errors).
+
+    Threat types that name a ``weapon`` are filled from the catalogue first; the effective
+    data (``LoadedScenario.raw``) is the filled data."""
+    raw, filled = fill_weapons(raw, source)
     model = validate(raw, source)
-    return LoadedScenario(model, raw, source, _calibration(model, raw, source))
+    if entries(raw):
+        check_uncertainties(model, raw, source)
+        model = uncertain_scenario(raw, source)
+    calibration = _calibration(model, raw, source)
+    return LoadedScenario(model, raw, source, calibration, tuple(filled))
 
 
 def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> LoadedScenario:

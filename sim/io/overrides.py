@@ -4,6 +4,11 @@
 mapping above the last key to exist; an unknown path is an error naming the keys that exist
 there. The last key may be new (``defense.batteries.upper.pk.rocket``), and validation then
 decides whether it is allowed.
+
+Two mappings of the format have dotted paths as their keys: ``uncertainties`` and
+``calibration.unknowns``. In a path that goes into one of them, everything after the
+mapping's own name is one key: ``uncertainties.threats.rocket.effects.scale`` sets the entry
+``threats.rocket.effects.scale`` of ``uncertainties`` (created when the file has none).
 """
 
 from __future__ import annotations
@@ -31,6 +36,20 @@ def parse_assignment(text: str, option: str = "--set") -> tuple[str, Any]:
     return path, parsed
 
 
+PATH_KEYED: tuple[tuple[str, ...], ...] = (("uncertainties",), ("calibration", "unknowns"))
+
+
+def split_path(path: str) -> list[str]:
+    """The keys of a dotted path; the rest of a path inside a ``PATH_KEYED`` mapping is one
+    key (``uncertainties.a.b`` -> ``['uncertainties', 'a.b']``)."""
+    keys = path.split(".")
+    for prefix in PATH_KEYED:
+        n = len(prefix)
+        if tuple(keys[:n]) == prefix and len(keys) > n + 1:
+            return [*prefix, ".".join(keys[n:])]
+    return keys
+
+
 def get_path(
     raw: dict[str, Any], path: str, source: str, optional: Callable[[list[str]], bool] | None = None
 ) -> Any:
@@ -40,19 +59,30 @@ def get_path(
     format with defaults (``base.warning``); such a block is created empty, so that its
     values can be set without writing the block out in the file.
     """
+    return _get_keys(raw, split_path(path), path, source, optional)
+
+
+def _get_keys(
+    raw: dict[str, Any],
+    keys: list[str],
+    path: str,
+    source: str,
+    optional: Callable[[list[str]], bool] | None,
+) -> Any:
     node: Any = raw
     done: list[str] = []
-    for key in path.split("."):
-        if isinstance(node, dict) and key not in node and optional and optional([*done, key]):
+    for key in keys:
+        missing = isinstance(node, dict) and key not in node
+        if missing and ((optional and optional([*done, key])) or (*done, key) in PATH_KEYED):
             node[key] = {}
         if not isinstance(node, dict) or key not in node:
             where = ".".join(done) or "the top level"
             if isinstance(node, dict):
-                keys = ", ".join(map(str, node)) or "none"
+                there = ", ".join(map(str, node)) or "none"
             else:
-                keys = "none (not a mapping)"
+                there = "none (not a mapping)"
             raise InputError(
-                source, path, f"unknown path: no key {key!r} at {where} (keys there: {keys})"
+                source, path, f"unknown path: no key {key!r} at {where} (keys there: {there})"
             )
         node = node[key]
         done.append(key)
@@ -67,8 +97,10 @@ def set_path(
     optional: Callable[[list[str]], bool] | None = None,
 ) -> None:
     """Set the value at a dotted path in place (the last key may be new)."""
-    parent_path, _, last = path.rpartition(".")
-    parent = get_path(raw, parent_path, source, optional) if parent_path else raw
+    keys = split_path(path)
+    parent_keys, last = keys[:-1], keys[-1]
+    parent_path = ".".join(parent_keys)
+    parent = _get_keys(raw, parent_keys, path, source, optional) if parent_keys else raw
     if not isinstance(parent, dict) or not last:
         raise InputError(
             source, path, f"unknown path: {parent_path or 'top level'} is not a mapping"

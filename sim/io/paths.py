@@ -1,6 +1,6 @@
 """Dotted paths into a scenario and the kind of value each one names.
 
-``--set``, sweeps, calibration unknowns (and, later, ``uncertainties``) all name scenario
+``--set``, sweeps, calibration unknowns and ``uncertainties`` all name scenario
 values by dotted paths (``defense.batteries.upper.pk.srbm``). A path is checked by
 validating the scenario with a probe value there, which also tells what kind of value it
 is (a probability, a count, a duration, ...) even for values the file leaves out (a new
@@ -20,7 +20,15 @@ from sim.io.scenario_file import optional_block, validate
 from sim.model.distributions import Dist, Kind
 from sim.model.scenario import Scenario
 
-NOT_STUDIED = ("name", "description", "runs", "seed", "calibration", "damage_function")
+NOT_STUDIED = (
+    "name",
+    "description",
+    "runs",
+    "seed",
+    "calibration",
+    "damage_function",
+    "uncertainties",
+)
 
 
 def node_at(s: Scenario, path: str) -> Any:

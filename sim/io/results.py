@@ -73,28 +73,51 @@ class ReplicationWriter:
     entry per row group, not per chunk.
     """
 
-    def __init__(self, path: Path, names: list[str], ratio_names: list[str]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        names: list[str],
+        ratio_names: list[str],
+        uncertain: tuple[str, ...] | list[str] = (),
+    ) -> None:
         """``names``: the integer metrics of a row; ``ratio_names``: the ratios computed from
-        them (the columns of the ``ratios`` array). Column types come from ``sim.outcomes``."""
-        self.schema = parquet_schema([*names, *ratio_names])
+        them (the columns of the ``ratios`` array); ``uncertain``: the scenario's uncertain
+        paths, whose drawn values follow as ``u:<path>`` columns. Column types come from
+        ``sim.outcomes``."""
+        schema = parquet_schema([*names, *ratio_names])
+        for p in uncertain:
+            schema = schema.append(pa.field(f"u:{p}", pa.float64()))
+        self.schema = schema
         self.names = names
         self.ratio_names = ratio_names
+        self.uncertain = tuple(uncertain)
         self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
         self.group_rows = int(min(2**20, max(2**14, ROW_GROUP_BYTES // (8 * len(self.schema)))))
-        # one row group, column by column: replication and the integer metrics, the ratios
+        # one row group, column by column: replication and the integer metrics; the ratios
+        # and the values drawn for the uncertain paths
         self._ints = np.empty((1 + len(names), self.group_rows), dtype=np.int64)
-        self._reals = np.empty((len(ratio_names), self.group_rows), dtype=np.float64)
+        self._reals = np.empty(
+            (len(ratio_names) + len(self.uncertain), self.group_rows), dtype=np.float64
+        )
         self._held = 0
 
-    def __call__(self, rows: np.ndarray, ratios: np.ndarray, first: int) -> None:
-        """Append one chunk of rows (replications ``first`` onwards)."""
+    def __call__(
+        self, rows: np.ndarray, ratios: np.ndarray, first: int, drawn: np.ndarray | None = None
+    ) -> None:
+        """Append one chunk of rows (replications ``first`` onwards), with the values each
+        drew for the uncertain paths."""
+        k = len(self.ratio_names)
+        if self.uncertain:
+            assert drawn is not None and drawn.shape == (len(rows), len(self.uncertain))
         done = 0
         while done < len(rows):
             n = min(len(rows) - done, self.group_rows - self._held)
             a, b = self._held, self._held + n
             self._ints[0, a:b] = np.arange(first + done, first + done + n)
             self._ints[1:, a:b] = rows[done : done + n].T
-            self._reals[:, a:b] = ratios[done : done + n].T
+            self._reals[:k, a:b] = ratios[done : done + n].T
+            if drawn is not None and self.uncertain:
+                self._reals[k:, a:b] = drawn[done : done + n].T
             self._held, done = b, done + n
             if self._held == self.group_rows:
                 self._flush()
@@ -176,3 +199,12 @@ def write_columns(path: Path, columns: dict[str, list], csv: bool = False) -> No
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+
+
+def read_uncertain_sample(path: Path, limit: int) -> dict[str, np.ndarray]:
+    """The first ``limit`` rows of replications.parquet's main metrics and ``u:`` columns
+    (what the uncertainty figures draw)."""
+    names = pq.read_schema(path).names
+    wanted = [n for n in names if n.startswith("u:") or "." not in n]
+    table = pq.read_table(path, columns=wanted).slice(0, limit)
+    return {n: table.column(n).to_numpy() for n in wanted}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import stat
+import types
 import typing
 from pathlib import Path
 from typing import Any
@@ -101,20 +102,32 @@ def _allowed_keys(loc: tuple) -> list[str] | None:
 
 
 def optional_block(keys: list[str]) -> bool:
-    """Whether ``keys`` names an optional block of the format, one with defaults for all."""
-    allowed = _allowed_keys(tuple(keys[:-1]))
-    if allowed is None or keys[-1] not in allowed:
-        return False
+    """Whether ``keys`` names an optional block of the format, one with defaults for all
+    (``base.warning``, ``threats.T.effects``); the blocks above it exist already."""
     cls: Any = Scenario
-    for part in keys:
+    for i, part in enumerate(keys):
+        cls = _unwrap(cls)
+        if typing.get_origin(cls) is dict:  # a named entry (a threat type, a battery)
+            if i == len(keys) - 1:  # a new one is not a block with defaults
+                return False
+            cls = typing.get_args(cls)[1]
+            continue
         is_model = isinstance(cls, type) and issubclass(cls, BaseModel)
         field = cls.model_fields.get(part) if is_model else None
-        if field is None or field.is_required():
+        if field is None or (i == len(keys) - 1 and field.is_required()):
             return False
         cls = field.annotation
-        args = [a for a in typing.get_args(cls) if a is not type(None)]
-        cls = args[0] if args and typing.get_origin(cls) is not dict else cls
+    cls = _unwrap(cls)
     return isinstance(cls, type) and issubclass(cls, BaseModel)
+
+
+def _unwrap(cls: Any) -> Any:
+    """The type inside ``Annotated[...]`` and ``X | None``."""
+    if typing.get_origin(cls) is typing.Annotated:
+        cls = typing.get_args(cls)[0]
+    if typing.get_origin(cls) in (typing.Union, types.UnionType):
+        cls = next(a for a in typing.get_args(cls) if a is not type(None))
+    return cls
 
 
 def _describe(err: Any) -> tuple[str, str]:

@@ -33,6 +33,7 @@ LIMITS = {
     "runs": 1_000_000_000,
     "seconds": 10_000_000.0,
     "metres": 10_000_000.0,
+    "scale": 1_000.0,
 }
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -46,6 +47,7 @@ Real = Annotated[Dist, _value("real", LIMITS["metres"])]
 Seconds = Annotated[Dist, _value("duration", LIMITS["seconds"])]
 Metres = Annotated[Dist, _value("duration", LIMITS["metres"])]
 Probability = Annotated[Dist, _value("probability")]
+Scale = Annotated[Dist, _value("duration", LIMITS["scale"])]
 
 
 ThreatCount = Annotated[Dist, _value("count", LIMITS["threats_per_group"])]
@@ -73,11 +75,13 @@ def _identifiers(mapping: dict[str, Any], what: str) -> dict[str, Any]:
 
 
 class Effects(Frozen):
-    """Radius of each casualty category around an impact."""
+    """Radius of each casualty category around an impact, and a factor on all three
+    (``scale``: "the warhead is bigger or smaller than assumed", one number)."""
 
     killed_m: Metres = constant(0.0, "duration")
     wounded_m: Metres = constant(0.0, "duration")
     tbi_m: Metres = constant(0.0, "duration")
+    scale: Scale = constant(1.0, "duration")
 
 
 class Aim(Frozen):
@@ -106,8 +110,10 @@ class Aim(Frozen):
 
 
 class ThreatGroup(Frozen):
-    """One threat type's part of the salvo."""
+    """One threat type's part of the salvo (``weapon``: the catalogue class it was filled
+    from, if any; loading has written the class's values in)."""
 
+    weapon: str | None = None
     count: ThreatCount
     launch_s: Seconds = constant(0.0, "duration")
     flight_time_s: Seconds
@@ -276,6 +282,10 @@ class Scenario(Frozen):
     base: Base = Base()
     damage_function: DamageFunctionName = "cookie-cutter"
     calibration: Calibration | None = None
+    # dotted path -> distribution, drawn once per replication (``sim.model.uncertain``).
+    # The file's forms are only shape-checked here; loading types each one with the kind of
+    # the value at its path (``sim.io.uncertainties``).
+    uncertainties: dict[str, Real] = {}
 
     @field_validator("threats")
     @classmethod

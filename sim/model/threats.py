@@ -3,7 +3,8 @@
 All of one replication's threat draws are made here, in bulk and in a fixed order, before
 the event loop starts (this keeps the random stream independent of what happens in the
 engagement). A group's count is drawn once per replication; everything else (launch time,
-flight time, aim point, CEP, effect radii, detection probability and delay) once per threat.
+flight time, aim point, CEP, effect radii and their scale, detection probability and delay)
+once per threat.
 A constant takes no draw, so constants leave the random stream as it is.
 
 Impact point of a leaker: aim point plus a circular normal error with
@@ -64,9 +65,11 @@ class Salvo:
         return len(self.type_index)
 
 
-# Columns of a replication's per-threat table, in the order their values are drawn.
-LAUNCH, FLIGHT, AIM_X, AIM_Y, CEP, KILLED_M, WOUNDED_M, TBI_M, DETECT_P, DELAY = range(10)
-N_COLUMNS = 10
+# Columns of a replication's per-threat table, in the order their values are drawn. The
+# effects' scale came later than the rest: it is drawn last, so that a scenario without it
+# (a constant 1 takes no draw) keeps its random stream.
+LAUNCH, FLIGHT, AIM_X, AIM_Y, CEP, KILLED_M, WOUNDED_M, TBI_M, DETECT_P, DELAY, SCALE = range(11)
+N_COLUMNS = 11
 
 
 @dataclass
@@ -106,6 +109,7 @@ def _groups(s: Scenario) -> list[_Group]:
             values += [(DETECT_P, 1.0), (DELAY, 0.0)]
         else:
             values += [(DETECT_P, detection.probability), (DELAY, detection.delay_s)]
+        values += [(SCALE, e.scale)]
         constants = np.full(N_COLUMNS, np.nan)
         draws: list[tuple[int, Dist | tuple[float, float]]] = []
         for column, value in values:
@@ -164,5 +168,5 @@ def draw_salvo(s: Scenario, rng: np.random.Generator) -> Salvo:
         detect_time=np.where(seen & (detect_time < impact_time), detect_time, np.inf),
         impact_x=table[:, AIM_X] + sigma * errors[0],
         impact_y=table[:, AIM_Y] + sigma * errors[1],
-        radii=table[:, KILLED_M : TBI_M + 1],
+        radii=table[:, KILLED_M : TBI_M + 1] * table[:, SCALE, None],
     )

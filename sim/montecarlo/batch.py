@@ -4,9 +4,12 @@ Every study is made of the same work: replications of some scenario on some rand
 grouped by what they belong to (a run, a sweep point, a block of calibration tries). A
 ``Task`` says which replications to run (a range of indices), of what (a ``Source``: one
 scenario, or a scenario per replication built from drawn or given values), on which stream
-(``sim.montecarlo.streams``), and under which *tag*. ``perform`` runs tasks on the chosen
-executor and yields their results in task order, each with its share of the tag's running
-distribution (``Aggregate``), complete when the tag's last task has come back.
+(``sim.montecarlo.streams``), and under which *tag*. A scenario with per-attack
+``uncertainties`` gets one value per uncertain path for each replication here, from the
+stream ``Purpose.UNCERTAINTIES`` (``uncertainty_stream``) at the replication's index, so
+every study (run, sweep, calibration, predictive) treats them alike. ``perform`` runs tasks
+on the chosen executor and yields their results in task order, each with its share of the
+tag's running distribution (``Aggregate``), complete when the tag's last task has come back.
 
 A study is then its algorithm alone: which tasks to ask for, what to do with each result
 (write a point, judge evidence, stop when precise enough), and its folder handling. Parallel
@@ -24,9 +27,10 @@ import numpy as np
 
 from sim.engine.replication import run_replication
 from sim.model.scenario import Scenario
+from sim.model.uncertain import draw_uncertain
 from sim.montecarlo.aggregate import Aggregate
 from sim.montecarlo.executors import default_workers, ordered_map
-from sim.montecarlo.streams import ReplicationStreams, Stream
+from sim.montecarlo.streams import RUN, Purpose, ReplicationStreams, Stream
 from sim.outcomes import RATIO_NAMES, metric_names, ratio_values
 
 Tag = int | str  # what a task's replications belong to: "run", sweep point k, block b
@@ -70,6 +74,22 @@ class Task:
     keep_impacts: int = 0  # keep impact points of replications with index below this
 
 
+def uncertainty_stream(stream: Stream) -> Stream:
+    """The stream of the per-attack uncertainties of ``stream``'s replications: replication
+    i of the one is replication i of the other."""
+    return Stream(Purpose.UNCERTAINTIES, (int(stream.purpose), *stream.context))
+
+
+def replication_scenario(
+    s: Scenario, seed: int, index: int, stream: Stream = RUN
+) -> tuple[Scenario, list[float]]:
+    """What replication ``index`` of ``stream`` simulates when ``s`` has uncertainties: ``s``
+    at one value per uncertain path, and those values (none when it has no uncertainties)."""
+    if not s.uncertainties:
+        return s, []
+    return draw_uncertain(s, uncertainty_stream(stream).rng(seed, index))
+
+
 @dataclass
 class TaskResult:
     """A task's metric rows, input values and impact points, as plain picklable arrays."""
@@ -80,6 +100,10 @@ class TaskResult:
     rows: np.ndarray  # (replications, metrics) int64
     inputs: np.ndarray | None  # (replications, values) float, for sources that draw values
     impacts: np.ndarray  # (impacts, 4) float: replication, type index, x, y
+    # the per-attack uncertainties each replication drew: their paths, and (replications,
+    # paths) values; no paths when the scenario has none (or a study fixed them all)
+    uncertain: tuple[str, ...] = ()
+    drawn: np.ndarray | None = None
 
 
 def run_task(task: Task) -> TaskResult:
@@ -87,9 +111,18 @@ def run_task(task: Task) -> TaskResult:
     rows = []
     inputs = []
     impacts = []
+    drawn: list[list[float]] = []
+    uncertain: tuple[str, ...] = ()
     streams = ReplicationStreams(task.seed, task.stream)
+    draws: ReplicationStreams | None = None
     for i in range(task.start, task.stop):
         s, values = task.source.scenario(task.seed, i)
+        if s.uncertainties:
+            if draws is None:
+                draws = ReplicationStreams(task.seed, uncertainty_stream(task.stream))
+                uncertain = tuple(s.uncertainties)
+            s, u = draw_uncertain(s, draws.rng(i))
+            drawn.append(u)
         rep = run_replication(s, streams.rng(i))
         rows.append(rep.row)
         if values is not None:
@@ -107,6 +140,8 @@ def run_task(task: Task) -> TaskResult:
         rows=np.asarray(rows, dtype=np.int64),
         inputs=np.asarray(inputs, dtype=float) if inputs else None,
         impacts=np.vstack(impacts) if impacts else np.empty((0, 4)),
+        uncertain=uncertain,
+        drawn=np.asarray(drawn, dtype=float) if drawn else None,
     )
 
 

@@ -22,6 +22,7 @@ from sim.model.scenario import Scenario
 from sim.montecarlo.aggregate import Aggregate
 from sim.montecarlo.batch import Fixed, chunk_size, perform, tasks_for
 from sim.montecarlo.executors import default_workers
+from sim.montecarlo.importance import ImportanceSample, uncertainty_importance, unit_of
 from sim.montecarlo.streams import RUN, Stream
 from sim.outcomes import RATIO_NAMES, columns, metric_names, tidy_frame
 
@@ -74,7 +75,9 @@ def _precise_chunk(size: int) -> int:
     return max(d for d in range(1, PRECISION_STEP + 1) if PRECISION_STEP % d == 0 and d <= size)
 
 
-Sink = Callable[[np.ndarray, np.ndarray, int], None]
+# sink(rows, ratios, first) for a scenario without uncertainties; with them, also the drawn
+# values: sink(rows, ratios, first, drawn)
+Sink = Callable[..., None]
 
 
 def run_monte_carlo(
@@ -100,6 +103,10 @@ def run_monte_carlo(
     Dask scheduler (an address, or ``"local"``) instead of local processes; the results are
     the same. ``keep_rows`` keeps every replication's metrics in memory for
     ``MonteCarloResult.to_frame`` (memory then grows with the runs).
+
+    A scenario with ``uncertainties`` draws one value per path in each replication; the
+    sink then gets them too (``sink(rows, ratios, first, drawn)``), and the summary holds
+    ``uncertainty_importance`` computed from the first ``importance.SAMPLE`` replications.
     """
     runs = s.runs if runs is None else runs
     seed = s.seed if seed is None else seed
@@ -112,13 +119,21 @@ def run_monte_carlo(
     agg: Aggregate | None = None
     impacts: list[np.ndarray] = []
     kept: list[np.ndarray] = []
+    units = {p: unit_of(p, d.kind) for p, d in s.uncertainties.items()}
+    sample = ImportanceSample(tuple(s.uncertainties), metric_names(s), units)
     tasks = tasks_for("run", Fixed(s), seed, stream, runs, size, keep_impacts=keep_impacts)
     results = perform(tasks, workers, cluster, progress)
     try:
         for res in results:
             agg = res.aggregate
+            drawn = res.result.drawn
+            if drawn is not None:
+                sample.add(drawn, res.rows)
             if sink is not None:
-                sink(res.rows, res.ratios, res.result.start)
+                if drawn is None:
+                    sink(res.rows, res.ratios, res.result.start)
+                else:
+                    sink(res.rows, res.ratios, res.result.start, drawn)
             if keep_rows:
                 kept.append(np.hstack([res.rows, res.ratios]))
             if len(res.result.impacts):
@@ -136,7 +151,9 @@ def run_monte_carlo(
         results.close()
     if agg is None:  # no runs
         agg = Aggregate(metric_names(s), list(RATIO_NAMES))
-    extra = {}
+    extra: dict = {}
+    if s.uncertainties:
+        extra["uncertainty_importance"] = uncertainty_importance(sample, seed)
     if precision is not None:
         extra["precision"] = {
             "metric": precision[0],

@@ -58,6 +58,7 @@ class Purpose(IntEnum):
     DESIGN = 6  # a sweep design's own numbers (Latin hypercube, Saltelli scrambling)
     SOBOL_BOOTSTRAP = 7  # SALib's bootstrap of the Sobol indices
     PRIOR_DENSITY = 8  # draws from the priors, for drawing their densities
+    UNCERTAINTIES = 9  # replication i's per-attack uncertainties (context: its stream's key)
 
 
 def _two_words(value: int, what: str) -> tuple[int, int]:

@@ -8,6 +8,8 @@ format stores as distributions (nearly every number) are replaced by constants o
 kind; a whole-number kind (a count) gets the value rounded to an integer. Paths to the few
 plain fields (doctrine shots, reload times, zone geometry), and paths to values the file leaves
 out (a new ``pk`` entry, an omitted ``base.warning`` block), fall back to full validation.
+A path the factory sets is no longer one of the scenario's ``uncertainties``: the design's
+value wins over the per-replication draw.
 """
 
 from __future__ import annotations
@@ -15,24 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
-
 from sim.io.errors import InputError
 from sim.io.load import LoadedScenario
-from sim.io.overrides import with_overrides
 from sim.io.paths import Parameter, parameter
-from sim.io.scenario_file import optional_block, validate
-from sim.model.distributions import constant
+from sim.io.uncertainties import uncertain_scenario
 from sim.model.scenario import Scenario
-
-
-def _replace(node: Any, keys: list[str], value: Any) -> Any:
-    """A copy of ``node`` with the value at ``keys`` replaced, sharing everything else."""
-    key, rest = keys[0], keys[1:]
-    if isinstance(node, BaseModel):
-        child = getattr(node, key)
-        return node.model_copy(update={key: value if not rest else _replace(child, rest, value)})
-    return {**node, key: value if not rest else _replace(node[key], rest, value)}
+from sim.model.uncertain import with_constants
 
 
 @dataclass(frozen=True)
@@ -68,13 +58,11 @@ class ScenarioFactory:
         if not all(p.fast for p in self.parameters):
             assignments = {p.path: v for p, v in zip(self.parameters, coerced, strict=True)}
             return self._validated(assignments, self.loaded.source)
-        s: Any = self.base
-        for p, v in zip(self.parameters, coerced, strict=True):
-            s = _replace(s, p.path.split("."), constant(v, p.value_kind))
-        return s
+        at = {p.path: (v, p.value_kind) for p, v in zip(self.parameters, coerced, strict=True)}
+        return with_constants(self.base, at)
 
     def _validated(self, assignments: dict[str, Any], source: str) -> Scenario:
-        return validate(with_overrides(self.raw, assignments, source, optional_block), source)
+        return uncertain_scenario(self.raw, source, fixed=assignments)
 
     def check_value(self, index: int, value: float, source: str) -> None:
         """Raise ``InputError`` (from ``source``) if the value is not allowed at the path."""
