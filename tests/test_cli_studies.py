@@ -112,7 +112,7 @@ def _adsim(*args: str) -> subprocess.Popen:
 
 @pytest.mark.skipif(os.name != "posix", reason="needs POSIX signals")
 def test_ctrl_c_then_rerun_completes_with_identical_results(tmp_path: Path) -> None:
-    args = ["sweep", str(VALID), "--vary", f"{PK}=0.1:0.9:8", "--runs", "3000", "--workers", "2"]
+    args = ["sweep", str(VALID), "--vary", f"{PK}=0.1:0.9:8", "--runs", "1500", "--workers", "2"]
     args += ["--no-figures", "--json"]
     cut = tmp_path / "cut"
     proc = _adsim(*args, "--out", str(cut))

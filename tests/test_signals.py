@@ -132,3 +132,28 @@ def test_a_killed_parent_takes_its_workers_with_it(tmp_path: Path) -> None:
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [w for w in workers if _alive(w)]
+
+
+def test_a_signal_during_the_commit_waits_for_it(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.io import folders
+
+    sent = []
+
+    def term_once() -> None:
+        if not sent:
+            sent.append(1)
+            os.kill(os.getpid(), signal.SIGTERM)  # half-way through the renames
+
+    monkeypatch.setattr(folders, "_step", term_once)
+    out = tmp_path / "res"
+    args = ["run", str(VALID), "--runs", "30", "--workers", "1", "--no-figures", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert sent and result.exit_code == 143, result.output
+    assert f"terminated (SIGTERM): the results were complete and are saved in {out}/" in (
+        result.output
+    )
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["impacts.parquet", "replications.parquet", "scenario.yaml", "summary.json"]

@@ -208,26 +208,27 @@ def run(
                     precision=target,
                     cluster=cluster,
                 )
+            writer.close()
+            write_impacts(stage.path("impacts.parquet"), result.impacts, s.threat_types)
+            write_yaml(stage.path("scenario.yaml"), raw)
+            summary = result.summary()
+            if any(g.weapon for g in s.threats.values()):
+                summary["weapon_catalogue"] = catalogue().version
+            write_json_atomic(stage.path("summary.json"), summary)
+            if figures:
+                from sim.plots import draw_run_figures
+
+                draw_run_figures(summary, result.impacts, s, stage.path("figures"))
+                replications = stage.path("replications.parquet")
+                _draw_uncertainty(summary, replications, stage.path("figures"))
+            stage.commit()
         except KeyboardInterrupt as exc:
             writer.abort()
-            kept(exc, f"nothing was saved (no results written to {folder}/)")
+            kept(exc, stage.saved(f"nothing was saved (no results written to {folder}/)"))
             raise
         except BaseException:
             writer.abort()
             raise
-        writer.close()
-        write_impacts(stage.path("impacts.parquet"), result.impacts, s.threat_types)
-        write_yaml(stage.path("scenario.yaml"), raw)
-        summary = result.summary()
-        if any(g.weapon for g in s.threats.values()):
-            summary["weapon_catalogue"] = catalogue().version
-        write_json_atomic(stage.path("summary.json"), summary)
-        if figures:
-            from sim.plots import draw_run_figures
-
-            draw_run_figures(summary, result.impacts, s, stage.path("figures"))
-            _draw_uncertainty(summary, stage.path("replications.parquet"), stage.path("figures"))
-        stage.commit()
     if as_json:
         typer.echo(json_text(summary))
         return

@@ -163,24 +163,26 @@ def sweep(
                 n * plan.runs, f"{loaded.model.name}: sweep", show=not as_json
             ) as advance:
                 done = run_points(plan, stage.folder, workers, cluster, advance, on_point)
+            elapsed = time.perf_counter() - started
+            doc = sweep_document(plan, done)
+            write_yaml(stage.path("scenario.yaml"), loaded.raw)
+            if figures:
+                from sim.plots.sweep_figures import draw_sweep_figures
+
+                draw_sweep_figures(doc, stage.path("figures"))
+            write_columns(stage.path("points.parquet"), points_table(doc), csv=True)
+            write_json_atomic(stage.path("sweep.json"), doc)
+            stage.commit()
         except KeyboardInterrupt as exc:
             saved = len(list((stage.folder / "points").glob("*.json")))
             kept(
                 exc,
-                f"{saved} of {n} points are saved in {folder}/points/; run the same command "
-                "again to resume (finished points are not recomputed)",
+                stage.saved(
+                    f"{saved} of {n} points are saved in {folder}/points/; run the same "
+                    "command again to resume (finished points are not recomputed)"
+                ),
             )
             raise
-        elapsed = time.perf_counter() - started
-        doc = sweep_document(plan, done)
-        write_yaml(stage.path("scenario.yaml"), loaded.raw)
-        if figures:
-            from sim.plots.sweep_figures import draw_sweep_figures
-
-            draw_sweep_figures(doc, stage.path("figures"))
-        write_columns(stage.path("points.parquet"), points_table(doc), csv=True)
-        write_json_atomic(stage.path("sweep.json"), doc)
-        stage.commit()
     if as_json:
         typer.echo(json_text(doc))
         return
@@ -271,23 +273,28 @@ def calibrate_cmd(
                 result = calibrate(
                     plan, stage.folder, workers, cluster, advance, predictive_runs, max_tries
                 )
+            elapsed = time.perf_counter() - started
+            doc = result.document()
+            write_columns(stage.path("posterior.parquet"), result.posterior_table())
+            write_yaml(stage.path("scenario.yaml"), loaded.raw)
+            if figures:
+                from sim.plots.calibration_figures import draw_calibration_figures
+
+                posterior = {p: result.thetas[:, j] for j, p in enumerate(plan.factory.paths)}
+                draw_calibration_figures(
+                    doc, posterior, result.prior_draws(), stage.path("figures")
+                )
+            write_json_atomic(stage.path("calibration.json"), doc)
+            stage.commit()
         except KeyboardInterrupt as exc:
             kept(
                 exc,
-                f"the tries run so far are kept in {folder}/; run the same command again to resume",
+                stage.saved(
+                    f"the tries run so far are kept in {folder}/; run the same command again "
+                    "to resume"
+                ),
             )
             raise
-        elapsed = time.perf_counter() - started
-        doc = result.document()
-        write_columns(stage.path("posterior.parquet"), result.posterior_table())
-        write_yaml(stage.path("scenario.yaml"), loaded.raw)
-        if figures:
-            from sim.plots.calibration_figures import draw_calibration_figures
-
-            posterior = {p: result.thetas[:, j] for j, p in enumerate(plan.factory.paths)}
-            draw_calibration_figures(doc, posterior, result.prior_draws(), stage.path("figures"))
-        write_json_atomic(stage.path("calibration.json"), doc)
-        stage.commit()
     if as_json:
         typer.echo(json_text(doc))
         return

@@ -173,6 +173,8 @@ def check_kind(folder: Path, kind: str, shown: str, option: str = "out") -> None
 
 
 def _pid_alive(pid: int) -> bool:
+    if os.name != "posix":  # os.kill would end the process there: assume it lives
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -323,9 +325,18 @@ class OutputFolder:
         self.folder = self.requested
         self.stage = self.requested
         self.created = False
+        self.committed = False
         self._lock: contextlib.AbstractContextManager | None = None
 
     def __enter__(self) -> OutputFolder:
+        try:
+            return self._enter()
+        except OptionError as exc:
+            if exc.option == exc.path:  # the folder is the argument (adsim plot DIR)
+                raise OptionError(exc.option, "", exc.message) from None
+            raise
+
+    def _enter(self) -> OutputFolder:
         if not self.create and not self.requested.is_dir():
             raise OptionError(self.option, self.shown, "is not a folder")
         self.folder, self.created = claim(self.requested, self.option)
@@ -382,12 +393,20 @@ class OutputFolder:
             except BaseException:
                 roll_back(self.folder, old)
                 raise
+            self.committed = True
             _remove(old)
         files: list[Path] = []
         for name in new:
             p = self.folder / name
             files += sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
         return files
+
+    def saved(self, otherwise: str) -> str:
+        """What an interrupt leaves: the committed set, or ``otherwise``. (A signal that
+        comes during the commit is acted on once the commit is done.)"""
+        if self.committed:
+            return f"the results were complete and are saved in {self.shown}/"
+        return otherwise
 
     def _release(self) -> None:
         if self.stage != self.requested:
