@@ -343,10 +343,10 @@ class OutputFolder:
         self._lock = locked(self.folder, self.option, self.shown)
         self._lock.__enter__()
         try:
+            self.stage = self.folder / f"{STAGE}{os.getpid()}"
+            clean_up(self.folder, [self.requested.absolute()])  # first: a cut commit undone
             if self.kind is not None:
                 check_kind(self.folder, self.kind, self.shown, self.option)
-            self.stage = self.folder / f"{STAGE}{os.getpid()}"
-            clean_up(self.folder, [self.requested.absolute()])
             try:
                 self.stage.mkdir()
             except OSError as exc:
