@@ -204,6 +204,8 @@ _TYPE = tuple(m for m in METRICS if m.integer and "type" in m.scopes)
 _BATTERY = tuple(m for m in METRICS if m.integer and "battery" in m.scopes)
 _RATIOS = tuple(m for m in METRICS if not m.integer)
 RATIO_NAMES: tuple[str, ...] = tuple(m.name for m in _RATIOS)
+# The metrics a reader asks about first: what sensitivity analyses and summaries rank.
+MAIN_METRICS: tuple[str, ...] = ("leaked", "interceptors", "killed", "wounded", "tbi", "casualties")
 
 
 # -- columns --------------------------------------------------------------------------------

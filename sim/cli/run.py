@@ -32,10 +32,10 @@ from sim.io.results import (
 from sim.model.scenario import LIMITS
 from sim.montecarlo.batch import replication_scenario
 from sim.montecarlo.executors import check_cluster, default_workers
-from sim.montecarlo.importance import MAIN_METRICS, top_drivers
+from sim.montecarlo.importance import top_drivers
 from sim.montecarlo.run import MonteCarloResult, run_monte_carlo
 from sim.montecarlo.streams import RUN, replication_rng
-from sim.outcomes import RATIO_NAMES, is_ratio, metric_names
+from sim.outcomes import MAIN_METRICS, RATIO_NAMES, is_ratio, metric_names
 
 ScenarioArg = Annotated[
     Path,

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.montecarlo.streams import Purpose, Stream
+from sim.outcomes import MAIN_METRICS
 
-MAIN_METRICS = ("leaked", "interceptors", "killed", "wounded", "tbi", "casualties")
 SAMPLE = 20_000  # replications kept for the indices
 RESAMPLES = 30  # bootstrap resamples of the interval (each costs ~3 ms per metric and path)
 MIN_SAMPLE = 100  # fewer replications give no indices (RBD-FAST needs N well above 2 M = 20)

@@ -15,8 +15,6 @@ from sim.montecarlo.streams import Purpose, Stream
 from sim.studies.designs import salib_problem
 from sim.studies.vary import Vary
 
-MAIN_METRICS = ("leaked", "interceptors", "killed", "wounded", "tbi", "casualties")
-
 
 def sobol_indices(varies: list[Vary], outputs: dict[str, np.ndarray], seed: int) -> dict:
     """``{metric: {path: {S1, S1_conf, ST, ST_conf}}}`` for each metric's output vector."""

@@ -31,9 +31,10 @@ from sim.model.scenario import Scenario
 from sim.montecarlo.batch import Fixed, Task, chunk_size, perform, tasks_for
 from sim.montecarlo.executors import default_workers
 from sim.montecarlo.streams import Purpose, Stream
+from sim.outcomes import MAIN_METRICS
 from sim.studies.designs import design_points
 from sim.studies.parameters import ScenarioFactory, make_factory
-from sim.studies.sensitivity import MAIN_METRICS, sobol_indices
+from sim.studies.sensitivity import sobol_indices
 from sim.studies.vary import Vary
 
 MANIFEST = "sweep-manifest.json"
