@@ -104,11 +104,17 @@ def _process_map(fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> Iter
     )
     try:
         yield from _bounded(lambda t: pool.submit(fn, t), tasks, workers * 4)
-    except BaseException:  # interrupted, failed or closed early: the results are not wanted
-        _stop_workers(pool)
-        raise
-    finally:
+    except GeneratorExit:
+        # closed early by a caller that has what it needs: the few tasks in flight finish.
+        # (Terminating workers here can leave shutdown waiting forever on the pool's
+        # management thread.)
         pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    except BaseException:  # interrupted or failed: the results are not wanted
+        _stop_workers(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 ADDRESS = re.compile(
