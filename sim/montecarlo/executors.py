@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, TypeVar
 
 from sim.io.errors import OptionError, RunFailure
+from sim.montecarlo.signals import POLL_S, Deliver, held_signals
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -47,23 +48,42 @@ def default_workers() -> int:
 
 
 class _Future(Protocol):
-    def result(self) -> Any: ...
+    def result(self, timeout: float | None = None) -> Any: ...
+    def done(self) -> bool: ...
     def cancel(self) -> Any: ...
 
 
+def _result(future: _Future, deliver: Deliver) -> Any:
+    """The future's result; a stop signal that arrives meanwhile is delivered here."""
+    while True:
+        try:
+            return future.result(timeout=POLL_S)
+        except TimeoutError:
+            if future.done():  # finished just now, or the task itself raised TimeoutError
+                return future.result()
+        deliver()
+
+
 def _bounded(submit: Callable[[T], _Future], tasks: Iterable[T], window: int) -> Iterator[Any]:
-    """Submit tasks keeping at most ``window`` in flight; yield results in order."""
+    """Submit tasks keeping at most ``window`` in flight; yield results in order.
+
+    Stop signals are held while a pool's code runs and delivered while waiting (see
+    ``sim.montecarlo.signals``). Closed early, the tasks not yet started are cancelled; on
+    an error or a stop they are left to the caller, which ends the pool.
+    """
     pending: deque[_Future] = deque()
-    try:
-        for task in tasks:
-            pending.append(submit(task))
-            if len(pending) >= window:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        for f in pending:
-            f.cancel()
+    with held_signals() as deliver:
+        try:
+            for task in tasks:
+                pending.append(submit(task))
+                if len(pending) >= window:
+                    yield _result(pending.popleft(), deliver)
+            while pending:
+                yield _result(pending.popleft(), deliver)
+        except GeneratorExit:
+            for f in pending:
+                f.cancel()
+            raise
 
 
 PR_SET_PDEATHSIG = 1
@@ -111,8 +131,10 @@ def _process_map(fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> Iter
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     except BaseException:  # interrupted or failed: the results are not wanted
+        # The pool finds its workers gone and fails every task still pending. (Cancelling
+        # them first would make it fail on them instead, in Python 3.11.)
         _stop_workers(pool)
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True)
         raise
     pool.shutdown(wait=True)
 
