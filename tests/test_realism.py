@@ -20,8 +20,13 @@ import pytest
 from scipy import integrate, stats
 
 from sim import replication_rng, run_monte_carlo, run_replication
+from sim.io.load import from_data
+from sim.io.results import read_impacts, write_impacts
 from sim.model.threats import SIGMA_PER_CEP
-from tests.builders import battery, proportion_se, scenario, within
+from sim.plots import draw_run_figures
+from sim.studies.sweep import plan_sweep, run_points
+from sim.studies.vary import parse_all
+from tests.builders import battery, proportion_se, scenario, scenario_data, within
 
 RUNS = 4000
 
@@ -176,3 +181,31 @@ def test_debris_is_traced_and_returned_apart_from_leakers() -> None:
     assert len(rep.impact_x) == 0 and len(rep.debris_x) == 5
     assert sum(e.kind == "debris" for e in rep.log or []) == 5
     assert np.hypot(rep.debris_x, rep.debris_y).max() < 10 / SIGMA_PER_CEP * 6
+
+
+def test_a_sweep_over_availability_follows_the_closed_form(tmp_path) -> None:
+    """Mean leakers of 3 threats, pk 0.5: 3 (1 - A 0.5) at each availability of the grid."""
+    raw = scenario_data(count=3, batteries={"b": battery(0.5)})
+    vary = parse_all(["defense.batteries.b.availability=0.5:1:6"])
+    runs = 1000
+    done = run_points(plan_sweep(from_data(raw, "t"), vary, "grid", None, runs, 3), tmp_path, 1)
+    assert len(done) == 6
+    for point in done.values():
+        a = point["values"]["defense.batteries.b.availability"]
+        per = a * 0.5  # each threat is killed with probability A p, but not independently
+        var = 9 * a * (1 - a) * 0.25 + a * 3 * 0.25  # total variance over the battery's state
+        assert within(point["metrics"]["leaked"]["mean"], 3 * (1 - per), math.sqrt(var / runs))
+
+
+def test_impacts_keep_debris_apart_and_survive_the_file(tmp_path) -> None:
+    debris = {"probability": 1.0, "scatter_m": 10, "effects": {"killed_m": 5}}
+    s = scenario(4, {"b": battery(0.5)}, debris=debris)
+    r = run_monte_carlo(s, runs=50, seed=5, workers=1, keep_impacts=50)
+    flags = r.impacts[:, 4]
+    assert r.impacts.shape[1] == 5 and set(flags.tolist()) == {0.0, 1.0}
+    assert flags.sum() == r.metrics["debris"]["mean"] * 50
+    assert (flags == 0).sum() == r.metrics["leaked"]["mean"] * 50
+    write_impacts(tmp_path / "i.parquet", r.impacts, s.threat_types)
+    assert np.array_equal(read_impacts(tmp_path / "i.parquet", s.threat_types), r.impacts)
+    paths = draw_run_figures(r.summary(), r.impacts, s, tmp_path)
+    assert any(p.name == "impact_map.png" for p in paths)

@@ -305,6 +305,7 @@ class Battery:
                     tracer.event(done, "misjudged", i, self.name, seen)
             if killed and tally.killed_by[i] < 0:
                 tally.killed_by[i] = b
+                tally.killed_at[i] = hit
             if believed:
                 env.at(done).callbacks.append(self._release)
                 return True

@@ -21,8 +21,8 @@ zones, each side moved out by ``defend_margin_m``.
 
 Debris: an intercepted threat whose type has ``debris`` drops debris with its probability,
 at the threat's would-be impact point plus a circular normal error of CEP ``scatter_m``, at
-the threat's impact time (the intercept is earlier; scoring at the impact time is the
-conservative side for sheltering).
+the time of the intercept (its fall is not timed: the people who are in shelter by then are
+protected).
 """
 
 from __future__ import annotations

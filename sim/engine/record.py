@@ -26,6 +26,7 @@ class Tally:
     n_threats: int
     n_batteries: int
     killed_by: list[int] = field(init=False)  # battery index, or -1
+    killed_at: list[float] = field(init=False)  # time of that kill (for debris)
     engaged: list[set[int]] = field(init=False)  # per battery: threats it fired at
     interceptors: list[int] = field(init=False)  # per battery
     ignored: list[set[int]] = field(init=False)  # per battery: predicted outside its zones
@@ -34,6 +35,7 @@ class Tally:
 
     def __post_init__(self) -> None:
         self.killed_by = [-1] * self.n_threats
+        self.killed_at = [0.0] * self.n_threats
         self.engaged = [set() for _ in range(self.n_batteries)]
         self.interceptors = [0] * self.n_batteries
         self.ignored = [set() for _ in range(self.n_batteries)]

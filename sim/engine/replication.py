@@ -155,10 +155,11 @@ def run_replication(
     debris = NO_DEBRIS if side is None else draw_debris(s, salvo, tally.killed_by, side)
     if debris.size:  # debris is scored with the leakers: a person keeps the worst outcome
         tally.debris = debris.threat.tolist()
-        at = [*leaked, *tally.debris]
         x, y = np.concatenate([lx, debris.x]), np.concatenate([ly, debris.y])
         radii = np.concatenate([salvo.radii[leaked], debris.radii])
-        hurt = casualties(s, rng, x, y, salvo.impact_time[at], radii, alarm)
+        fell = np.array(tally.killed_at)[debris.threat]  # debris falls at the intercept
+        times = np.concatenate([salvo.impact_time[leaked], fell])
+        hurt = casualties(s, rng, x, y, times, radii, alarm)
     elif leaked:
         lt = salvo.impact_time[leaked]
         hurt = casualties(s, rng, lx, ly, lt, salvo.radii[leaked], alarm)
@@ -172,7 +173,7 @@ def run_replication(
         _trace_salvo(tracer, salvo, np.array(detected, dtype=bool), leaked_mask, alarm)
         for i, x_m, y_m in zip(tally.debris, debris.x.tolist(), debris.y.tolist(), strict=True):
             where = f"at ({x_m:.0f}, {y_m:.0f}) m"
-            tracer.event(float(salvo.impact_time[i]), "debris", i, detail=where)
+            tracer.event(tally.killed_at[i], "debris", i, detail=where)
         for battery in batteries:
             if not battery.available:
                 tracer.event(0.0, "unavailable", battery=battery.name, detail="out of action")
