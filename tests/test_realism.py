@@ -209,3 +209,11 @@ def test_impacts_keep_debris_apart_and_survive_the_file(tmp_path) -> None:
     assert np.array_equal(read_impacts(tmp_path / "i.parquet", s.threat_types), r.impacts)
     paths = draw_run_figures(r.summary(), r.impacts, s, tmp_path)
     assert any(p.name == "impact_map.png" for p in paths)
+
+
+def test_an_unavailable_battery_is_traced_and_the_threats_are_still_detected() -> None:
+    s = scenario(4, {"b": battery(1.0, availability=0.0)})
+    rep = run_replication(s, replication_rng(1, 0), trace=True)
+    kinds = [e.kind for e in rep.log or []]
+    assert kinds.count("unavailable") == 1 and kinds.count("detect") == 4
+    assert rep.metrics["engaged"] == 0 and rep.metrics["leaked"] == 4

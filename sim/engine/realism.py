@@ -9,10 +9,13 @@ the replication's own (PCG64's ``jumped``: the two sequences never meet in pract
 made only when the scenario uses a key (``uses_realism``) and never advances ``rng``.
 
 Order of the side draws, per replication: for each battery in engagement order, its
-availability (one uniform, when it is not a constant 1), its kill assessment errors (their
-values when they are distributions, then one uniform per possible engagement), its defend
-margin (when a distribution) and its prediction errors (two normals per threat, when not
-0); then, after the event loop, the debris of each threat type that has some.
+availability (its value when a distribution, then one uniform; nothing when a constant 1),
+its kill assessment errors (their values when distributions, then one uniform per possible
+engagement; nothing when both are 0), its defend margin (when a distribution) and its
+prediction errors (two normals per threat, then the standard deviations when a
+distribution; nothing when 0); then, after the event loop, the debris of each threat type
+that has some (a uniform per intercepted threat of the type, then per debris impact two
+normals and its radii when distributions).
 
 Selective engagement: a battery that ``defends`` zones engages a threat only when the
 threat's predicted impact point (its impact point plus a circular normal error of standard

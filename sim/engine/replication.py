@@ -142,10 +142,10 @@ def run_replication(
     by_type = [[batteries[b] for b in layer if batteries[b].available] for layer in plan.layers]
     detect_time = salvo.detect_time.tolist()
     impact_time = salvo.impact_time.tolist()
+    engageable = plan.layers  # by type, before availability: a threat is detected all the same
     for i, (t, detect, impact) in enumerate(zip(type_index, detect_time, impact_time, strict=True)):
-        layers = by_type[t]
-        if layers and detect < impact:
-            start(env, _threat(env, i, t, impact, layers, tracer), detect)
+        if engageable[t] and detect < impact:
+            start(env, _threat(env, i, t, impact, by_type[t], tracer), detect)
     events = env.run_all()
 
     alarm = min(detect_time, default=math.inf)
