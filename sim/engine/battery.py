@@ -126,9 +126,10 @@ class Battery:
         self.spread = params.allocation == "spread"
         if self.spread:
             types = {t for t, _ in pk_types}
+            # (threat, detection time, impact time) of the threats of a type it engages
             self.candidates = [
-                (i, d, t)
-                for i, (d, t, ty) in enumerate(
+                (j, detect, impact)
+                for j, (detect, impact, t) in enumerate(
                     zip(
                         salvo.detect_time.tolist(),
                         salvo.impact_time.tolist(),
@@ -136,7 +137,7 @@ class Battery:
                         strict=True,
                     )
                 )
-                if ty in types
+                if t in types
             ]
 
     # -- channels -------------------------------------------------------------------------
