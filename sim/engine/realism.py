@@ -2,9 +2,9 @@
 selective engagement and debris, apart from the engine's other draws.
 
 Why a stream of their own: a scenario that uses none of these keys must give the numbers it
-gave before, and one that uses them should keep the same salvo, kill draws and casualty
-draws where it can, so that a battery's availability of 0.9 and of 1 are compared on the
-same attacks. All these draws come from ``side_rng(rng)``, a generator a long jump ahead of
+gave before, and one that uses them should keep the same salvo and the same time and kill
+draws of its batteries, so that a battery's availability of 0.9 and of 1 are compared on
+the same attacks. All these draws come from ``side_rng(rng)``, a generator a long jump ahead of
 the replication's own (PCG64's ``jumped``: the two sequences never meet in practice); it is
 made only when the scenario uses a key (``uses_realism``) and never advances ``rng``.
 
