@@ -217,3 +217,20 @@ def test_an_unavailable_battery_is_traced_and_the_threats_are_still_detected() -
     kinds = [e.kind for e in rep.log or []]
     assert kinds.count("unavailable") == 1 and kinds.count("detect") == 4
     assert rep.metrics["engaged"] == 0 and rep.metrics["leaked"] == 4
+
+
+def test_turning_availability_on_keeps_the_attacks_it_does_not_change() -> None:
+    """Side draws only: when the battery is there, the attack is the one of availability 1."""
+    zones = {"zones": {"z": {"center_m": [0, 0], "size_m": [500, 500], "personnel": 300}}}
+    effects = {"killed_m": 20, "wounded_m": 40}
+    always = scenario(6, {"b": battery(0.5)}, zones=zones, cep_m=100, effects=effects)
+    sometimes = scenario(
+        6, {"b": battery(0.5, availability=0.5)}, zones=zones, cep_m=100, effects=effects
+    )
+    seen = 0
+    for i in range(40):
+        there = run_replication(sometimes, replication_rng(4, i))
+        if there.metrics["engaged"] > 0:
+            seen += 1
+            assert there.row == run_replication(always, replication_rng(4, i)).row
+    assert 5 < seen < 35
