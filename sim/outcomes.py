@@ -44,7 +44,11 @@ class Facts(NamedTuple):
     killed_by: list[int]  # per threat: index of the battery that killed it, or -1
     battery_engaged: list[int]  # per battery: threats it fired at
     battery_interceptors: list[int]  # per battery: interceptors it fired
-    casualties: tuple[int, int, int]  # killed, wounded, tbi
+    casualties: tuple[int, int, int]  # killed, wounded, tbi (leakers' and debris')
+    ignored: list[bool] = []  # per threat: engaged by none, predicted outside some zones
+    battery_ignored: list[int] = []  # per battery: threats predicted outside its zones
+    battery_wasted: list[int] = []  # per battery: interceptors fired at dead threats
+    debris: list[bool] = []  # per threat: it dropped debris
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,35 @@ METRICS: tuple[Metric, ...] = (
         "killed + wounded + tbi",
         total=lambda f: sum(f.casualties),
         axis="casualties (people per attack)",
+    ),
+    Metric(
+        "ignored",
+        ("base", "type", "battery"),
+        "threats ignored",
+        THREATS,
+        "detected threats that no battery engaged because a battery that defends zones "
+        "predicted them outside (per battery: threats it let pass so)",
+        threats=lambda f: f.ignored,
+        batteries=lambda f: f.battery_ignored,
+    ),
+    Metric(
+        "wasted",
+        ("base", "battery"),
+        "interceptors wasted",
+        "interceptors per attack",
+        "interceptors fired at threats already dead (a kill seen as a miss)",
+        batteries=lambda f: f.battery_wasted,
+        axis="interceptors wasted per attack",
+    ),
+    Metric(
+        "debris",
+        ("base", "type"),
+        "debris impacts",
+        "impacts per attack",
+        "harmful debris of intercepted threats landing (its casualties are in the casualty "
+        "metrics)",
+        threats=lambda f: f.debris,
+        axis="debris impacts per attack",
     ),
     Metric(
         "intercepted_fraction",

@@ -141,6 +141,46 @@ CASES = {
         lambda d: d["threats"]["srbm"].update(count={"choice": {"values": [1, 2], "weights": [1]}}),
         ["threats.srbm.count", "weights"],
     ),
+    "availability above 1": (
+        lambda d: d["defense"]["batteries"]["upper"].update(availability=1.3),
+        ["defense.batteries.upper.availability", "probability in [0, 1]", "1.3"],
+    ),
+    "kill assessment error above 1": (
+        lambda d: d["defense"]["batteries"]["upper"].update(
+            kill_assessment={"miss_seen_as_kill": 1.3}
+        ),
+        ["defense.batteries.upper.kill_assessment.miss_seen_as_kill", "1.3"],
+    ),
+    "unknown kill assessment key": (
+        lambda d: d["defense"]["batteries"]["upper"].update(kill_assessment={"miss": 0.1}),
+        ["defense.batteries.upper.kill_assessment.miss", "unknown key"],
+    ),
+    "unknown allocation": (
+        lambda d: d["defense"]["batteries"]["upper"].update(allocation="even"),
+        ["defense.batteries.upper.allocation", "greedy", "spread"],
+    ),
+    "defends a missing zone": (
+        lambda d: d["defense"]["batteries"]["lower"].update(defends=["housing", "hangar"]),
+        ["defense.batteries.lower.defends.1", "hangar", "airfield, housing"],
+    ),
+    "negative defend margin": (
+        lambda d: d["defense"]["batteries"]["lower"].update(defend_margin_m=-10),
+        ["defense.batteries.lower.defend_margin_m", "non-negative"],
+    ),
+    "negative prediction error": (
+        lambda d: d["defense"]["batteries"]["lower"].update(prediction_error_m=-1),
+        ["defense.batteries.lower.prediction_error_m", "non-negative"],
+    ),
+    "debris probability above 1": (
+        lambda d: d["threats"]["rocket"].update(debris={"probability": 1.3}),
+        ["threats.rocket.debris.probability", "1.3"],
+    ),
+    "negative debris radius": (
+        lambda d: d["threats"]["rocket"].update(
+            debris={"probability": 0.5, "effects": {"killed_m": -3}}
+        ),
+        ["threats.rocket.debris.effects.killed_m", "non-negative"],
+    ),
     "no threats": (lambda d: d.update(threats={}), ["threats", "at least 1"]),
     "bad name": (lambda d: d.update(name="../etc"), ["name"]),
     "boolean as number": (

@@ -407,7 +407,7 @@ def _plot_run(results: Path, stage: OutputFolder) -> list[Path]:
     check_run_summary(summary, str(results / "summary.json"), metric_names(s))
     impacts_path = results / "impacts.parquet"
     impacts = (
-        read_impacts(impacts_path, s.threat_types) if impacts_path.is_file() else np.empty((0, 4))
+        read_impacts(impacts_path, s.threat_types) if impacts_path.is_file() else np.empty((0, 5))
     )
     from sim.plots import draw_run_figures
 

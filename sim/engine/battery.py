@@ -13,9 +13,16 @@ The story of a threat at a battery (``Battery.engage``):
 
 Truth and belief: an engagement's outcome (``killed``, recorded in the tally) and the
 battery's assessment of it (``believed``, which decides whether it engages again and whether
-the threat is offered to the next battery) are kept apart. Kill assessment is perfect so far
-(belief = truth, no random draws); an error model changes only ``Battery.assess`` and sets
-``perfect_assessment`` to False.
+the threat is offered to the next battery) are kept apart. With ``kill_assessment`` errors a
+miss may be seen as a kill (the threat leaks) and a kill as a miss (the dead threat is
+engaged again: the interceptors are ``wasted``); a perfect assessment makes no draws.
+
+How the battery really fails (``sim.engine.realism`` makes the draws): it may be out of
+action for the whole attack (``available``: the replication then offers it no threat), it
+may engage only threats predicted to land in the zones it defends (``defended``: the others
+are ``ignored``), and with ``allocation: spread`` it fires min(shots, ceil(m / n)) where m is
+its magazine and n the threats it knows of (detected, not landed, defended if it defends
+zones) and has not yet engaged, this one included.
 
 Assumptions (see docs/model.md): interceptors are taken from the magazine when an engagement
 is assigned; the shots of one engagement fly together (one flyout draw per engagement);
@@ -34,11 +41,15 @@ import numpy as np
 from simpy.events import Event
 
 from sim.engine.events import LAST, Environment
+from sim.engine.realism import assessment_errors, available, defended
 from sim.engine.record import Tally
 from sim.engine.trace import Tracer
 from sim.model.distributions import Dist
 from sim.model.scenario import Battery as BatteryParams
+from sim.model.scenario import Zone
 from sim.model.threats import Salvo
+
+IGNORED = "not engaged: predicted outside defended zones"
 
 
 class Battery:
@@ -60,9 +71,13 @@ class Battery:
         rng: np.random.Generator,
         tally: Tally,
         tracer: Tracer | None,
+        side: np.random.Generator | None = None,
+        zones: dict[str, Zone] | None = None,
     ) -> None:
         """``pk_types`` lists (threat type index, pk) for the types the battery engages, in
-        scenario order (``engageable_types``)."""
+        scenario order (``engageable_types``); ``side`` is the generator of the side draws
+        (``sim.engine.realism.side_rng``), None when the scenario uses none; ``zones`` the
+        base's zones."""
         self.env = env
         self.index = index
         self.name = name
@@ -96,6 +111,34 @@ class Battery:
                 self.pk_per_shot[t] = pk.sample(rng, n * self.shots).reshape(n, self.shots).tolist()
         self.queue: list[list[Any]] = []
         self.seq = 0
+        # How it really fails: side draws only for the keys the battery uses.
+        self.available = available(params, side)
+        self.assess_u: list[float] | None = None  # one uniform per engagement entry
+        self.defended: list[bool] | None = None  # per threat, when it defends zones
+        if side is not None:
+            if not params.kill_assessment.perfect:
+                self.perfect_assessment = False
+                self.miss_seen_as_kill, self.kill_seen_as_miss, self.assess_u = assessment_errors(
+                    params, side, n
+                )
+            if params.defends is not None:
+                self.defended = defended(params, zones or {}, salvo, side)
+        self.spread = params.allocation == "spread"
+        if self.spread:
+            types = {t for t, _ in pk_types}
+            # (threat, detection time, impact time) of the threats of a type it engages
+            self.candidates = [
+                (j, detect, impact)
+                for j, (detect, impact, t) in enumerate(
+                    zip(
+                        salvo.detect_time.tolist(),
+                        salvo.impact_time.tolist(),
+                        salvo.type_index.tolist(),
+                        strict=True,
+                    )
+                )
+                if t in types
+            ]
 
     # -- channels -------------------------------------------------------------------------
     def _wait_for_channel(self, impact: float, deadline: float) -> Event:
@@ -147,15 +190,33 @@ class Battery:
                 self.env.now, "reload", battery=self.name, detail=f"{self.magazine} ready"
             )
 
+    def _share(self, i: int) -> int:
+        """Interceptors an engagement of threat ``i`` may take under ``allocation: spread``:
+        ceil(m / n), n the threats known to the battery and not yet engaged by it, i included."""
+        now = self.env.now
+        engaged = self.tally.engaged[self.index]
+        defended = self.defended
+        n = 1 + sum(
+            1
+            for j, detect, impact in self.candidates
+            if detect <= now < impact
+            and j not in engaged
+            and j != i
+            and (defended is None or defended[j])
+        )
+        return -(-self.magazine // n)
+
     # -- the engagement of one threat -----------------------------------------------------
     def assess(self, killed: bool, j: int) -> bool:
-        """What the battery believes of the outcome of engagement ``j``: the truth, so far.
-
-        A kill assessment error model (a miss seen as a kill, a kill seen as a miss) goes
-        here: draw for entry ``j`` (in bulk in ``__init__``, as ``kill_u``) only when it can
-        err, and set ``perfect_assessment`` to False so that ``engage`` asks.
+        """What the battery believes of the outcome of engagement ``j`` (entry ``j`` of the
+        uniforms drawn in ``__init__``): a kill is seen as a miss with probability
+        ``kill_seen_as_miss``, a miss as a kill with ``miss_seen_as_kill``; the truth when
+        the battery cannot err. ``engage`` asks only when ``perfect_assessment`` is False.
         """
-        return killed
+        u = self.assess_u
+        if u is None:
+            return killed
+        return u[j] >= self.kill_seen_as_miss if killed else u[j] < self.miss_seen_as_kill
 
     def engage(self, i: int, type_index: int, impact: float) -> Generator[Event, Any, bool]:
         """Engage threat ``i``; returns True when the battery believes it killed it here.
@@ -173,6 +234,11 @@ class Battery:
         flyout = self.flyout
         k = i * self.engagements
         latest = impact - self.min_before
+        if self.defended is not None and not self.defended[i]:
+            self.tally.ignored[self.index].add(i)
+            if tracer is not None:
+                tracer.event(env.now, "ignored", i, self.name, IGNORED)
+            return False
         if self.magazine == 0 or env.now + reaction[k] + flyout[k] > latest:
             return False
         if self.free > 0 and not self.queue:
@@ -197,6 +263,8 @@ class Battery:
             if self.magazine == 0 or env.now + reaction[j] + flyout[j] > latest:
                 break
             shots = min(self.shots, self.magazine)
+            if self.spread:
+                shots = min(shots, self._share(i))
             self.magazine -= shots
             if self.magazine == 0:
                 self._emptied()
@@ -207,7 +275,15 @@ class Battery:
             else:
                 p_kill = 1.0 - math.prod([1.0 - q for q in per_shot[j][:shots]])
             killed = self.kill_u[j] < p_kill  # the outcome
-            believed = killed if perfect else self.assess(killed, j)  # what the battery sees
+            wasted = False
+            if perfect:
+                believed = killed
+            else:  # what the battery sees; a threat already dead stays dead
+                wasted = tally.killed_by[i] >= 0
+                if wasted:
+                    killed = True
+                    tally.wasted[b] += shots
+                believed = self.assess(killed, j)
             # The outcome is known now, from draws made in advance, so the story waits once
             # per engagement: until the channel is released after what the battery believes
             # a kill, or until the assessment of a believed miss is over. Times are summed in
@@ -219,12 +295,18 @@ class Battery:
             if tracer is not None:
                 tracer.event(env.now, "engage", i, self.name, f"{shots} shot(s)")
                 tracer.event(env.now + reaction[j], "fire", i, self.name)
-                if killed:
+                if wasted:
+                    tracer.event(hit, "wasted", i, self.name, "fired at a dead threat")
+                elif killed:
                     tracer.event(hit, "intercept", i, self.name, "killed")
                 else:
                     tracer.event(hit, "miss", i, self.name)
+                if believed != killed:
+                    seen = "a kill seen as a miss" if killed else "a miss seen as a kill"
+                    tracer.event(done, "misjudged", i, self.name, seen)
             if killed and tally.killed_by[i] < 0:
                 tally.killed_by[i] = b
+                tally.killed_at[i] = hit
             if believed:
                 env.at(done).callbacks.append(self._release)
                 return True

@@ -26,13 +26,21 @@ class Tally:
     n_threats: int
     n_batteries: int
     killed_by: list[int] = field(init=False)  # battery index, or -1
+    killed_at: list[float] = field(init=False)  # time of that kill (for debris)
     engaged: list[set[int]] = field(init=False)  # per battery: threats it fired at
     interceptors: list[int] = field(init=False)  # per battery
+    ignored: list[set[int]] = field(init=False)  # per battery: predicted outside its zones
+    wasted: list[int] = field(init=False)  # per battery: interceptors fired at dead threats
+    debris: list[int] = field(init=False)  # threats that dropped debris (set after the loop)
 
     def __post_init__(self) -> None:
         self.killed_by = [-1] * self.n_threats
+        self.killed_at = [0.0] * self.n_threats
         self.engaged = [set() for _ in range(self.n_batteries)]
         self.interceptors = [0] * self.n_batteries
+        self.ignored = [set() for _ in range(self.n_batteries)]
+        self.wasted = [0] * self.n_batteries
+        self.debris = []
 
 
 def facts(
@@ -47,6 +55,13 @@ def facts(
     for ids in tally.engaged:
         for i in ids:
             engaged[i] = True
+    ignored = [False] * tally.n_threats
+    for ids in tally.ignored:
+        for i in ids:
+            ignored[i] = not engaged[i]
+    debris = [False] * tally.n_threats
+    for i in tally.debris:
+        debris[i] = True
     return Facts(
         n_types,
         type_index,
@@ -56,6 +71,10 @@ def facts(
         [len(ids) for ids in tally.engaged],
         tally.interceptors,
         casualties,
+        ignored,
+        [len(ids) for ids in tally.ignored],
+        tally.wasted,
+        debris,
     )
 
 

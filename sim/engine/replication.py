@@ -8,19 +8,24 @@ detection of any threat.
 
 Only detected threats that some battery can engage get a SimPy process; everything else is
 settled by arithmetic on the salvo arrays, which keeps the event count low.
+
+How the defence really fails (``sim.engine.realism``) is drawn from a side stream, only for
+scenarios that use it: a battery out of action for the attack is offered no threat, and
+after the event loop intercepted threats may drop debris, scored with the leakers.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from simpy.events import Event
 
 from sim.engine.battery import Battery, engageable_types
 from sim.engine.events import Environment, start
+from sim.engine.realism import NO_DEBRIS, draw_debris, side_rng, uses_realism
 from sim.engine.record import Tally, metric_row
 from sim.engine.trace import TraceEvent, Tracer
 from sim.model.distributions import Dist
@@ -49,6 +54,10 @@ class Replication:
     events: int
     log: list[TraceEvent] | None = None  # by time, when traced
     names: Sequence[str] = ()  # ``metric_names`` of the scenario
+    # where debris of intercepted threats landed, and the type of the threat that dropped it
+    debris_x: np.ndarray = field(default_factory=lambda: NO_DEBRIS.x)
+    debris_y: np.ndarray = field(default_factory=lambda: NO_DEBRIS.y)
+    debris_type: np.ndarray = field(default_factory=lambda: NO_DEBRIS.threat)
 
     @property
     def metrics(self) -> dict[str, int | float]:
@@ -81,6 +90,7 @@ class _Plan:
     batteries: list[tuple[str, BatteryParams, list[tuple[int, Dist]]]]
     layers: list[list[int]]  # per threat type: indices of the batteries that engage it
     names: list[str]  # metric names, in row order
+    realism: bool  # whether some key needs side draws (``uses_realism``)
 
     @staticmethod
     def of(s: Scenario) -> _Plan:
@@ -92,7 +102,7 @@ class _Plan:
         ]
         engaged = [{t for t, _ in pk_types} for _, _, pk_types in batteries]
         layers = [[b for b, ts in enumerate(engaged) if t in ts] for t in range(len(types))]
-        return _Plan(types, batteries, layers, metric_names(s))
+        return _Plan(types, batteries, layers, metric_names(s), uses_realism(s))
 
 
 _plan = per_scenario(_Plan.of)
@@ -120,24 +130,37 @@ def run_replication(
     tracer = Tracer([types[t] for t in type_index]) if trace else None
     env = Environment()
     tally = Tally(salvo.size, len(plan.batteries))
+    side = side_rng(rng) if plan.realism else None
+    zones = s.base.zones
     batteries = [
-        Battery(env, b, name, params, pk_types, n_types, salvo, rng, tally, tracer)
+        Battery(env, b, name, params, pk_types, n_types, salvo, rng, tally, tracer, side, zones)
         for b, (name, params, pk_types) in enumerate(plan.batteries)
     ]
-    by_type = [[batteries[b] for b in layer] for layer in plan.layers]
+    if not all(b.perfect_assessment for b in batteries):
+        for battery in batteries:  # a dead threat may reach any battery: each must see it
+            battery.perfect_assessment = False
+    by_type = [[batteries[b] for b in layer if batteries[b].available] for layer in plan.layers]
     detect_time = salvo.detect_time.tolist()
     impact_time = salvo.impact_time.tolist()
+    engageable = plan.layers  # by type, before availability: a threat is detected all the same
     for i, (t, detect, impact) in enumerate(zip(type_index, detect_time, impact_time, strict=True)):
-        layers = by_type[t]
-        if layers and detect < impact:
-            start(env, _threat(env, i, t, impact, layers, tracer), detect)
+        if engageable[t] and detect < impact:
+            start(env, _threat(env, i, t, impact, by_type[t], tracer), detect)
     events = env.run_all()
 
     alarm = min(detect_time, default=math.inf)
     leaked = [i for i, b in enumerate(tally.killed_by) if b < 0]
     lx, ly = salvo.impact_x[leaked], salvo.impact_y[leaked]
     ltype = salvo.type_index[leaked]
-    if leaked:
+    debris = NO_DEBRIS if side is None else draw_debris(s, salvo, tally.killed_by, side)
+    if debris.size:  # debris is scored with the leakers: a person keeps the worst outcome
+        tally.debris = debris.threat.tolist()
+        x, y = np.concatenate([lx, debris.x]), np.concatenate([ly, debris.y])
+        radii = np.concatenate([salvo.radii[leaked], debris.radii])
+        fell = np.array(tally.killed_at)[debris.threat]  # debris falls at the intercept
+        times = np.concatenate([salvo.impact_time[leaked], fell])
+        hurt = casualties(s, rng, x, y, times, radii, alarm)
+    elif leaked:
         lt = salvo.impact_time[leaked]
         hurt = casualties(s, rng, lx, ly, lt, salvo.radii[leaked], alarm)
     else:
@@ -148,8 +171,18 @@ def run_replication(
     if tracer is not None:
         leaked_mask = np.array(tally.killed_by) < 0
         _trace_salvo(tracer, salvo, np.array(detected, dtype=bool), leaked_mask, alarm)
+        for i, x_m, y_m in zip(tally.debris, debris.x.tolist(), debris.y.tolist(), strict=True):
+            where = f"at ({x_m:.0f}, {y_m:.0f}) m"
+            tracer.event(tally.killed_at[i], "debris", i, detail=where)
+        for battery in batteries:
+            if not battery.available:
+                tracer.event(0.0, "unavailable", battery=battery.name, detail="out of action")
         log = tracer.in_order()
-    return Replication(row, lx, ly, ltype, events if count_events else 0, log, plan.names)
+    rep = Replication(row, lx, ly, ltype, events if count_events else 0, log, plan.names)
+    if debris.size:
+        rep.debris_x, rep.debris_y = debris.x, debris.y
+        rep.debris_type = salvo.type_index[debris.threat]
+    return rep
 
 
 def _trace_salvo(

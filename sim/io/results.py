@@ -148,22 +148,26 @@ class ReplicationWriter:
 
 
 def write_impacts(path: Path, impacts: np.ndarray, threat_types: list[str]) -> None:
-    """Leaker impact points kept for maps: replication, type, x_m, y_m."""
+    """Impact points kept for maps: replication, type, x_m, y_m, and whether it is debris
+    of an intercepted threat (else a leaker)."""
     table = pa.table(
         {
             "replication": pa.array(impacts[:, 0].astype(np.int64)),
             "type": pa.array([threat_types[int(t)] for t in impacts[:, 1]], pa.string()),
             "x_m": pa.array(impacts[:, 2]),
             "y_m": pa.array(impacts[:, 3]),
+            "debris": pa.array(impacts[:, 4] > 0, pa.bool_()),
         }
     )
     pq.write_table(table, path)
 
 
 def read_impacts(path: Path, threat_types: list[str]) -> np.ndarray:
-    """The (k, 4) impact array written by ``write_impacts``."""
+    """The (k, 5) impact array written by ``write_impacts`` (files written before debris
+    have no ``debris`` column: all leakers)."""
     t = pq.read_table(path).to_pydict()
     index = {name: i for i, name in enumerate(threat_types)}
+    debris = t.get("debris", [False] * len(t["replication"]))
     return (
         np.column_stack(
             [
@@ -171,10 +175,11 @@ def read_impacts(path: Path, threat_types: list[str]) -> np.ndarray:
                 np.asarray([index.get(name, -1) for name in t["type"]], dtype=float),
                 np.asarray(t["x_m"], dtype=float),
                 np.asarray(t["y_m"], dtype=float),
+                np.asarray(debris, dtype=float),
             ]
         )
         if t["replication"]
-        else np.empty((0, 4))
+        else np.empty((0, 5))
     )
 
 

@@ -16,7 +16,7 @@ reach times impacts, is bounded too, from the largest values the scenario allows
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
 
@@ -109,6 +109,16 @@ class Aim(Frozen):
         return self
 
 
+class Debris(Frozen):
+    """Harmful debris of an intercepted threat: with ``probability`` it lands around the
+    threat's would-be impact point (circular normal error of CEP ``scatter_m``) with these
+    effect radii."""
+
+    probability: Probability
+    scatter_m: Metres = constant(0.0, "duration")
+    effects: Effects = Effects()
+
+
 class ThreatGroup(Frozen):
     """One threat type's part of the salvo (``weapon``: the catalogue class it was filled
     from, if any; loading has written the class's values in)."""
@@ -120,6 +130,7 @@ class ThreatGroup(Frozen):
     aim: Aim
     cep_m: Metres = constant(0.0, "duration")
     effects: Effects = Effects()
+    debris: Debris | None = None
 
 
 class Detection(Frozen):
@@ -176,8 +187,26 @@ class Reload(Frozen):
     times: int = Field(default=1, ge=0, le=1000)
 
 
+class KillAssessment(Frozen):
+    """How a battery misjudges an engagement: a miss seen as a kill (the threat leaks), a
+    kill seen as a miss (the dead threat is engaged again)."""
+
+    miss_seen_as_kill: Probability = constant(0.0, "probability")
+    kill_seen_as_miss: Probability = constant(0.0, "probability")
+
+    @property
+    def perfect(self) -> bool:
+        """True when the battery never errs (no random draws are made for it)."""
+        return all(
+            p.is_constant and p.params[0] == 0
+            for p in (self.miss_seen_as_kill, self.kill_seen_as_miss)
+        )
+
+
 class Battery(Frozen):
-    """One defensive layer: kill probabilities, doctrine, channels, magazine and timing."""
+    """One defensive layer: kill probabilities, doctrine, channels, magazine and timing,
+    and how it really fails (availability, kill assessment, allocation, selective
+    engagement; ``sim.engine.realism``)."""
 
     pk: dict[str, Probability]
     doctrine: Annotated[Doctrine, PlainValidator(_doctrine)] = NAMED_DOCTRINES["shoot"]
@@ -188,11 +217,22 @@ class Battery(Frozen):
     flyout_s: Seconds = constant(0.0, "duration")
     assess_s: Seconds = constant(0.0, "duration")
     min_time_before_impact_s: Seconds = constant(0.0, "duration")
+    availability: Probability = constant(1.0, "probability")
+    kill_assessment: KillAssessment = KillAssessment()
+    allocation: Literal["greedy", "spread"] = "greedy"
+    defends: list[str] | None = None
+    defend_margin_m: Metres = constant(0.0, "duration")
+    prediction_error_m: Metres = constant(0.0, "duration")
 
     @field_validator("pk")
     @classmethod
     def _pk_types(cls, v: dict[str, Dist]) -> dict[str, Dist]:
         return _identifiers(v, "threat type")
+
+    @property
+    def always_available(self) -> bool:
+        """True when availability is a constant 1 (no random draw is made for it)."""
+        return self.availability.is_constant and self.availability.params[0] == 1
 
 
 class Defense(Frozen):
@@ -326,6 +366,15 @@ def cross_reference_errors(s: Scenario) -> list[tuple[str, str]]:
                 )
             )
     for b, battery in s.defense.batteries.items():
+        for k, zone in enumerate(battery.defends or []):
+            if zone not in zones:
+                errors.append(
+                    (
+                        f"defense.batteries.{b}.defends.{k}",
+                        f"zone {zone!r} is not in base.zones "
+                        f"(zones: {', '.join(sorted(zones)) or 'none'})",
+                    )
+                )
         for t in battery.pk:
             if t not in types:
                 errors.append(

@@ -99,7 +99,7 @@ class TaskResult:
     last: bool
     rows: np.ndarray  # (replications, metrics) int64
     inputs: np.ndarray | None  # (replications, values) float, for sources that draw values
-    impacts: np.ndarray  # (impacts, 4) float: replication, type index, x, y
+    impacts: np.ndarray  # (impacts, 5) float: replication, type index, x, y, 1 for debris
     # the per-attack uncertainties each replication drew: their paths, and (replications,
     # paths) values; no paths when the scenario has none (or a study fixed them all)
     uncertain: tuple[str, ...] = ()
@@ -128,21 +128,27 @@ def run_task(task: Task) -> TaskResult:
         if values is not None:
             inputs.append(values)
         if i < task.keep_impacts and len(rep.impact_x):
-            impacts.append(
-                np.column_stack(
-                    [np.full(len(rep.impact_x), i), rep.impact_type, rep.impact_x, rep.impact_y]
-                )
-            )
+            impacts.append(_impact_rows(i, rep.impact_type, rep.impact_x, rep.impact_y, 0.0))
+        if i < task.keep_impacts and len(rep.debris_x):
+            impacts.append(_impact_rows(i, rep.debris_type, rep.debris_x, rep.debris_y, 1.0))
     return TaskResult(
         tag=task.tag,
         start=task.start,
         last=task.last,
         rows=np.asarray(rows, dtype=np.int64),
         inputs=np.asarray(inputs, dtype=float) if inputs else None,
-        impacts=np.vstack(impacts) if impacts else np.empty((0, 4)),
+        impacts=np.vstack(impacts) if impacts else np.empty((0, 5)),
         uncertain=uncertain,
         drawn=np.asarray(drawn, dtype=float) if drawn else None,
     )
+
+
+def _impact_rows(
+    i: int, types: np.ndarray, x: np.ndarray, y: np.ndarray, debris: float
+) -> np.ndarray:
+    """Rows (replication, type index, x, y, debris flag) of the impacts kept for maps."""
+    n = len(x)
+    return np.column_stack([np.full(n, i), types, x, y, np.full(n, debris)])
 
 
 def chunk_size(runs: int, workers: int, per_tag: int | None = None) -> int:

@@ -35,7 +35,7 @@ class MonteCarloResult:
     runs: int
     seed: int
     metrics: dict[str, dict]
-    impacts: np.ndarray  # (k, 4): replication, type index, x, y
+    impacts: np.ndarray  # (k, 5): replication, type index, x, y, 1 for debris (else 0)
     threat_types: list[str]
     battery_names: list[str]
     elapsed_s: float
@@ -166,7 +166,7 @@ def run_monte_carlo(
         runs=done,
         seed=seed,
         metrics=agg.metrics(),
-        impacts=np.vstack(impacts) if impacts else np.empty((0, 4)),
+        impacts=np.vstack(impacts) if impacts else np.empty((0, 5)),
         threat_types=s.threat_types,
         battery_names=s.battery_names,
         elapsed_s=time.perf_counter() - started,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
 from sim.io.results import KEEP_IMPACTS
@@ -152,7 +153,8 @@ def draw_casualties(summary: dict, out_dir: Path) -> list[Path]:
 def draw_impact_map(
     impacts: np.ndarray, scenario: Scenario, out_dir: Path, replications: int
 ) -> list[Path]:
-    """The base's zones and where the leakers of ``replications`` attacks landed."""
+    """The base's zones, the zones batteries defend (dashed, grown by their margin), and
+    where the leakers and the debris of ``replications`` attacks landed."""
     fig, ax = new_figure(8, 6.5)
     ax.grid(alpha=0.3)
     xs, ys = [0.0], [0.0]
@@ -181,8 +183,10 @@ def draw_impact_map(
         )
         xs += [cx - w / 2, cx + w / 2]
         ys += [cy - h / 2, cy + h / 2]
+    _defended_zones(ax, scenario)
+    debris = impacts[:, 4] > 0 if len(impacts) else np.zeros(0, dtype=bool)
     for t, name in enumerate(scenario.threat_types):
-        pts = impacts[impacts[:, 1] == t] if len(impacts) else np.empty((0, 4))
+        pts = impacts[(impacts[:, 1] == t) & ~debris] if len(impacts) else np.empty((0, 5))
         if len(pts) == 0:
             continue
         alpha = float(np.clip(400 / len(pts), 0.35, 0.8))
@@ -198,22 +202,61 @@ def draw_impact_map(
         )
         xs += list(np.percentile(pts[:, 2], [1, 99]))
         ys += list(np.percentile(pts[:, 3], [1, 99]))
+    if debris.any():
+        pts = impacts[debris]
+        ax.scatter(
+            pts[:, 2],
+            pts[:, 3],
+            s=14,
+            marker="x",
+            color="#54278f",
+            alpha=float(np.clip(400 / len(pts), 0.35, 0.8)),
+            lw=0.8,
+            zorder=3,
+            label=f"debris of intercepted threats ({len(pts):,})",
+        )
+        xs += list(np.percentile(pts[:, 2], [1, 99]))
+        ys += list(np.percentile(pts[:, 3], [1, 99]))
     pad = 0.08 * max(max(xs) - min(xs), max(ys) - min(ys), 100)
     ax.set_xlim(min(xs) - pad, max(xs) + pad)
     ax.set_ylim(min(ys) - pad, max(ys) + pad * 1.6)
     ax.set_aspect("equal")
     ax.set_xlabel("x, east of the base centre (m)")
     ax.set_ylabel("y, north of the base centre (m)")
-    if len(impacts):
+    if ax.get_legend_handles_labels()[0]:
         legend = ax.legend(loc="upper right", markerscale=3, fontsize=9)
         for handle in legend.legend_handles:
             if handle is not None:
                 handle.set_alpha(1)
-        subtitle = f"where the leakers of {replications:,} simulated attacks landed"
+    if len(impacts):
+        what = "leakers and debris" if debris.any() else "leakers"
+        subtitle = f"where the {what} of {replications:,} simulated attacks landed"
     else:
         subtitle = "no threat leaked in the replications kept for the map"
     ax.set_title(f"{scenario.name}: {subtitle}")
     return save(fig, out_dir / "impact_map")
+
+
+def _defended_zones(ax: Axes, scenario: Scenario) -> None:
+    """Outline the zones each battery that ``defends`` some engages in (its mean margin)."""
+    for b, battery in scenario.defense.batteries.items():
+        margin = battery.defend_margin_m.mean
+        for k, name in enumerate(battery.defends or []):
+            zone = scenario.base.zones[name]
+            (cx, cy), (w, h) = zone.center_m, zone.size_m
+            ax.add_patch(
+                Rectangle(
+                    (cx - w / 2 - margin, cy - h / 2 - margin),
+                    w + 2 * margin,
+                    h + 2 * margin,
+                    fill=False,
+                    edgecolor="#2171b5",
+                    ls="--",
+                    lw=1.2,
+                    zorder=2,
+                    label=f"defended by {b} (+{margin:g} m)" if k == 0 else None,
+                )
+            )
 
 
 def draw_interceptors(summary: dict, scenario: Scenario, out_dir: Path) -> list[Path]:

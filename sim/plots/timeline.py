@@ -2,7 +2,9 @@
 
 Each row runs from the threat's launch to its intercept or impact; markers show when it was
 detected, when interceptors were fired at it (coloured by battery), misses, the kill and the
-impact. The alarm is a vertical line.
+impact; and, where the defence really fails, threats a battery ignored (predicted outside
+its defended zones), kill assessment errors, interceptors fired at dead threats and debris
+impacts. The alarm is a vertical line.
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ MARKERS: dict[str, dict[str, Any]] = {
     "impact": {"marker": "*", "color": "#d73027", "s": 110, "label": "impact (leaked)"},
     "gave up": {"marker": "|", "color": "#999999", "s": 60, "label": "no channel in time"},
     "undetected": {"marker": "x", "color": "#999999", "s": 30, "label": "not detected in time"},
+    "ignored": {
+        "marker": "s",
+        "facecolors": "none",
+        "edgecolors": "#2171b5",
+        "s": 36,
+        "label": "not engaged: predicted outside defended zones",
+    },
+    "misjudged": {"marker": "d", "color": "#000000", "s": 30, "label": "kill assessment error"},
+    "wasted": {"marker": "X", "color": "#fdae61", "s": 60, "label": "fired at a dead threat"},
+    "debris": {"marker": "x", "color": "#54278f", "s": 50, "label": "debris impact"},
 }
 
 
