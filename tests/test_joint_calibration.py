@@ -3,6 +3,7 @@ m = 20), weapon-catalogue paths, identical results for any worker count, resumin
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -95,3 +96,32 @@ def test_a_weapon_path_reaches_every_threat_type_of_its_class(tmp_path: Path) ->
     assert not s.uncertainties or not any("scale" in p for p in s.uncertainties)
     assert load(scen).model.uncertainties  # the catalogue's own uncertainty, until fixed
     assert yaml.safe_load(event.read_text())["observed"] == {"killed": 0}
+
+
+def test_the_study_file_form_runs_and_reports_the_ess(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    _two_events(tmp_path)
+    study = tmp_path / "study.yaml"
+    study.write_text(
+        yaml.safe_dump(
+            {
+                "study": "joint-calibration",
+                "events": ["events/one.yaml", "events/two.yaml"],
+                "unknowns": {PK: {"uniform": [0, 1]}},
+                "draws": 100,
+                "per_draw": 2,
+                "seed": 3,
+            }
+        )
+    )
+    out = tmp_path / "out"
+    args = ["calibrate", str(study), "--workers", "1", "--predictive-runs", "100"]
+    result = CliRunner().invoke(app, [*args, "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["draws"] == 100 and doc["per_draw"] == 2 and 0 < doc["ess"] <= 100
+    assert set(doc["predictive"]) == {"one", "two"}
+    assert (out / "calibration.json").exists()

@@ -26,7 +26,7 @@ from sim.studies.validate import RUNS, validate
 VALIDATION_FILES = ("validation.json", "figures")
 JOINT_FILES = ("calibration.json", "figures")
 DRAWS, PER_DRAW = 2000, 20
-WIDTH = 110  # the score table's width (wider than a default terminal: it does not wrap)
+WIDTH = 120  # the score table's width (wider than a default terminal: it does not wrap)
 
 
 def wide() -> Console:
@@ -214,7 +214,7 @@ def run_joint(
     if as_json:
         typer.echo(json_text(doc))
         return
-    out.print(_posterior_table(doc))
+    wide().print(_posterior_table(doc))
     if doc["predictive"]:
         events_doc = [{"name": n, "metrics": m} for n, m in doc["predictive"].items()]
         wide().print(

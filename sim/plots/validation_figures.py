@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,11 @@ def _panel(ax: Axes, x: np.ndarray, m: dict, metric: str, event: str) -> None:
         integer_ticks(ax.xaxis)
         pad = 0.6
     else:
-        bins = np.linspace(lo, hi + (1 if not ratio else 1e-9), 41).tolist()
+        if ratio:
+            bins = np.linspace(lo, hi + 1e-9, 41).tolist()
+        else:  # whole-number bins, so that no bin holds more values than its neighbours
+            step = math.ceil((hi - lo + 1) / 40)
+            bins = np.arange(lo - 0.5, hi + step + 0.5, step).tolist()
         ax.hist(
             x,
             bins=bins,
@@ -74,7 +79,7 @@ def _panel(ax: Axes, x: np.ndarray, m: dict, metric: str, event: str) -> None:
     ax.tick_params(labelsize=8)
     ax.grid(axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(fontsize=7, frameon=False, loc="upper right")
+    ax.legend(fontsize=7, frameon=True, framealpha=0.85, loc="best")
 
 
 def draw_events(

@@ -23,6 +23,7 @@ at draws resampled by weight (``Purpose.JOINT_RESAMPLE``), and is scored like va
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -337,7 +338,12 @@ def weighted_summary(x: np.ndarray, w: np.ndarray) -> dict:
     cdf = np.cumsum(w[order])
     at = {k: min(len(x) - 1, int(np.searchsorted(cdf, q))) for k, q in QUANTILES.items()}
     quant = {k: float(x[order][i]) for k, i in at.items()}
-    return {"mean": mean, "sd": float(np.sqrt(w @ (x - mean) ** 2)), **quant}
+    out: dict[str, Any] = {"mean": mean, "sd": float(np.sqrt(w @ (x - mean) ** 2)), **quant}
+    if (x > 0).all():  # a positive value: its lognormal fit, the form a catalogue can hold
+        lx = np.log(x)
+        m = float(w @ lx)
+        out["lognormal"] = [math.exp(m), float(np.sqrt(w @ (lx - m) ** 2))]
+    return out
 
 
 @dataclass

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-PIT_BINS = 10
+PIT_BINS = 5
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def score(x: np.ndarray, low: float, high: float, u: float) -> Score:
         in50=bool(high >= q[1] and low <= q[3]),
         in90=bool(high >= q[0] and low <= q[4]),
         probability=hits / n,
-        log_score=-math.log(prob),
+        log_score=max(0.0, -math.log(prob)),  # never -0.0
         floored=floored,
         runs=n,
     )
