@@ -14,18 +14,19 @@ from rich.table import Table
 
 from sim.cli import command
 from sim.cli.common import kept, out, output_dir, progress_bar, say
-from sim.cli.run import ClusterOpt, JsonOpt, SeedOpt, WorkersOpt, _capped, _check_counts
+from sim.cli.run import ClusterOpt, JsonOpt, WorkersOpt, _capped, _check_counts
 from sim.io.errors import InputError
 from sim.io.events import load_events
 from sim.io.folders import OutputFolder
 from sim.io.results import json_text, write_json_atomic
 from sim.studies.joint import joint_calibrate, plan_joint
-from sim.studies.joint_file import JointStudy, load_joint
+from sim.studies.joint_file import load_joint
 from sim.studies.validate import RUNS, validate
 
 VALIDATION_FILES = ("validation.json", "figures")
 JOINT_FILES = ("calibration.json", "figures")
 DRAWS, PER_DRAW = 2000, 20
+JOINT_PREDICTIVE_RUNS = 2000  # per event
 WIDTH = 120  # the score table's width (wider than a default terminal: it does not wrap)
 
 
@@ -166,17 +167,13 @@ def run_joint(
     cluster: str | None,
 ) -> None:
     """The joint calibration behind ``adsim calibrate --events`` and its study file."""
-    settings = JointStudy(unknowns={"-": None})
-    source = "--unknowns"
-    if study_file is not None:
-        settings, from_file = load_joint(study_file)
-        event_paths = event_paths or from_file
-        source = str(study_file)
-    elif unknowns_file is not None:
-        settings, _ = load_joint(unknowns_file)
-        source = str(unknowns_file)
-    else:
+    settings_file = study_file or unknowns_file
+    if settings_file is None:
         raise InputError("--unknowns", "", "expected a file of unknowns with their priors")
+    settings, from_file = load_joint(settings_file)
+    source = str(settings_file)
+    if study_file is not None:
+        event_paths = event_paths or from_file
     if not event_paths:
         raise InputError("--events", "", "expected at least one event file or folder")
     events = load_events(event_paths)
@@ -225,12 +222,3 @@ def run_joint(
         f"calibrated in {time.perf_counter() - started:.1f} s. "
         f"Results in {folder}/: calibration.json"
     )
-
-
-def check_joint_options(workers: int | None, seed: int | None, cluster: str | None) -> int | None:
-    """The shared checks of the joint form's options; the capped worker count."""
-    _check_counts(None, seed, workers, cluster)
-    return _capped(workers)
-
-
-__all__ = ["run_joint", "check_joint_options", "SeedOpt"]

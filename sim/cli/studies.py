@@ -286,7 +286,7 @@ def calibrate_cmd(
             raise InputError(name, str(value), f"expected a whole number from 1 to {top:,}")
     joint_study = not events and len(targets) == 1 and is_joint_study(read_raw(targets[0]))
     if events or joint_study or unknowns is not None:
-        from sim.cli.events import run_joint
+        from sim.cli.events import JOINT_PREDICTIVE_RUNS, run_joint
 
         run_joint(
             list(targets) if events else [],
@@ -297,7 +297,8 @@ def calibrate_cmd(
             seed,
             workers,
             out_dir,
-            predictive_runs if predictive_runs != PREDICTIVE_RUNS else 2000,
+            # the joint form runs a predictive per event: a smaller default than 10,000
+            predictive_runs if predictive_runs != PREDICTIVE_RUNS else JOINT_PREDICTIVE_RUNS,
             as_json,
             cluster,
         )
