@@ -93,7 +93,7 @@ def validate_cmd(
     events: Annotated[
         list[Path],
         typer.Argument(
-            help="Event files, or folders of them.", metavar="EVENT_OR_DIR...", show_default=False
+            help="Event files, or folders of them.", metavar="EVENT_OR_DIR", show_default=False
         ),
     ],
     runs: Annotated[int, typer.Option(help="Simulated attacks per event.")] = RUNS,

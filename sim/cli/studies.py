@@ -238,7 +238,7 @@ def calibrate_cmd(
             help="Scenario YAML file with a calibration section; or a joint-calibration study "
             "file; or, with --events, event files and folders.",
             show_default=False,
-            metavar="SCENARIO|STUDY|EVENT...",
+            metavar="SCENARIO|STUDY|EVENT",
         ),
     ],
     events: Annotated[
@@ -287,6 +287,11 @@ def calibrate_cmd(
     joint_study = not events and len(targets) == 1 and is_joint_study(read_raw(targets[0]))
     if events or joint_study or unknowns is not None:
         from sim.cli.events import JOINT_PREDICTIVE_RUNS, run_joint
+
+        if set_:
+            raise InputError(
+                "--set", set_[0], "applies to one scenario, not to a joint calibration"
+            )
 
         run_joint(
             list(targets) if events else [],
