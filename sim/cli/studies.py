@@ -16,7 +16,6 @@ from sim.cli.run import (
     ClusterOpt,
     JsonOpt,
     RunsOpt,
-    ScenarioArg,
     SeedOpt,
     SetOpt,
     WorkersOpt,
@@ -29,6 +28,7 @@ from sim.io.load import load
 from sim.io.results import json_text, write_columns, write_json_atomic, write_yaml
 from sim.io.scenario_file import read_raw
 from sim.studies.calibrate import MAX_TRIES, PREDICTIVE_RUNS, calibrate, plan_calibration
+from sim.studies.joint_file import is_joint_study
 from sim.studies.study_file import is_study_file, load_study
 from sim.studies.sweep import plan_sweep, points_table, run_points, sweep_document
 from sim.studies.vary import parse_all
@@ -232,7 +232,31 @@ def _predictive_table(doc: dict) -> Table:
 
 @command(name="calibrate")
 def calibrate_cmd(
-    scenario: ScenarioArg,
+    targets: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Scenario YAML file with a calibration section; or a joint-calibration study "
+            "file; or, with --events, event files and folders.",
+            show_default=False,
+            metavar="SCENARIO|STUDY|EVENT",
+        ),
+    ],
+    events: Annotated[
+        bool,
+        typer.Option(
+            "--events",
+            help="Calibrate jointly over the events given as arguments (with --unknowns).",
+        ),
+    ] = False,
+    unknowns: Annotated[
+        Path | None,
+        typer.Option(help="Joint form: YAML file of unknowns (dotted path -> prior)."),
+    ] = None,
+    per_draw: Annotated[
+        int | None,
+        typer.Option(help="Joint form: replications of every event per prior draw (m)."),
+    ] = None,
+    draws: Annotated[int | None, typer.Option(help="Joint form: prior draws.")] = None,
     samples: Annotated[
         int | None, typer.Option(help="Accepted samples wanted (default: the scenario's).")
     ] = None,
@@ -251,9 +275,44 @@ def calibrate_cmd(
     figures: Annotated[bool, typer.Option(help="Draw the figures.")] = True,
     cluster: ClusterOpt = None,
 ) -> None:
-    """Infer the scenario's unknowns from its evidence; predict the next such attack."""
+    """Infer the scenario's unknowns from its evidence; predict the next such attack.
+
+    Joint form: infer unknowns shared by several public events (``--events EVENT...
+    --unknowns FILE``, or a joint-calibration study file) by likelihood weighting."""
     _check_counts(None, seed, workers, cluster)
     workers = _capped(workers)
+    for name, value, top in (("--per-draw", per_draw, 10_000), ("--draws", draws, 10_000_000)):
+        if value is not None and not 1 <= value <= top:
+            raise InputError(name, str(value), f"expected a whole number from 1 to {top:,}")
+    joint_study = not events and len(targets) == 1 and is_joint_study(read_raw(targets[0]))
+    if events or joint_study or unknowns is not None:
+        from sim.cli.events import JOINT_PREDICTIVE_RUNS, run_joint
+
+        if set_:
+            raise InputError(
+                "--set", set_[0], "applies to one scenario, not to a joint calibration"
+            )
+
+        run_joint(
+            list(targets) if events else [],
+            unknowns,
+            targets[0] if joint_study and not events else None,
+            draws,
+            per_draw,
+            seed,
+            workers,
+            out_dir,
+            # the joint form runs a predictive per event: a smaller default than 10,000
+            predictive_runs if predictive_runs != PREDICTIVE_RUNS else JOINT_PREDICTIVE_RUNS,
+            as_json,
+            cluster,
+        )
+        return
+    if len(targets) != 1:
+        raise InputError(
+            "calibrate", " ".join(map(str, targets)), "expected one scenario (or --events)"
+        )
+    scenario = targets[0]
     for name, value, top in (
         ("--samples", samples, 10_000_000),
         ("--predictive-runs", predictive_runs, 100_000_000),

@@ -59,6 +59,11 @@ class Purpose(IntEnum):
     SOBOL_BOOTSTRAP = 7  # SALib's bootstrap of the Sobol indices
     PRIOR_DENSITY = 8  # draws from the priors, for drawing their densities
     UNCERTAINTIES = 9  # replication i's per-attack uncertainties (context: its stream's key)
+    VALIDATE = 10  # replication i of an event's scenario in `adsim validate` (context: (event,))
+    JOINT_PRIOR = 11  # the unknowns' values of joint-calibration draw j
+    JOINT_CALIBRATION = 12  # replication i = j m + r of draw j for one event (context: (event,))
+    JOINT_PREDICTIVE = 13  # an event's posterior-predictive replication i (context: (event,))
+    JOINT_RESAMPLE = 14  # drawing the predictive's draws by their weights
 
 
 def _two_words(value: int, what: str) -> tuple[int, int]:
