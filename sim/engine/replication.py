@@ -99,9 +99,17 @@ _plan = per_scenario(_Plan.of)
 
 
 def run_replication(
-    s: Scenario, rng: np.random.Generator, trace: bool = False, count_events: bool = False
+    s: Scenario,
+    rng: np.random.Generator,
+    trace: bool = False,
+    count_events: bool = False,
+    stock: Sequence[int | None] | None = None,
 ) -> Replication:
     """Simulate one attack with the random stream ``rng``.
+
+    ``stock`` (a campaign's) caps what each battery, in scenario order, may fire in this
+    attack: its magazine is min(its draw, the stock), and reloads come out of the stock too
+    (None: no cap). The random draws are the same with or without it.
 
     A scenario with per-attack ``uncertainties`` must first be set to one value per path
     (``sim.montecarlo.batch.replication_scenario``): run as it is, its distributions would be
@@ -124,6 +132,10 @@ def run_replication(
         Battery(env, b, name, params, pk_types, n_types, salvo, rng, tally, tracer)
         for b, (name, params, pk_types) in enumerate(plan.batteries)
     ]
+    if stock is not None:
+        for battery, cap in zip(batteries, stock, strict=True):
+            if cap is not None:
+                _limit(battery, cap)
     by_type = [[batteries[b] for b in layer] for layer in plan.layers]
     detect_time = salvo.detect_time.tolist()
     impact_time = salvo.impact_time.tolist()
@@ -150,6 +162,20 @@ def run_replication(
         _trace_salvo(tracer, salvo, np.array(detected, dtype=bool), leaked_mask, alarm)
         log = tracer.in_order()
     return Replication(row, lx, ly, ltype, events if count_events else 0, log, plan.names)
+
+
+def _limit(battery: Battery, cap: int) -> None:
+    """Let ``battery`` fire at most ``cap`` interceptors in this attack: its magazine and
+    every reload come out of a campaign's stock (a reload's draw is still made)."""
+    battery.magazine = min(battery.magazine, cap)
+    refill = battery._refill
+    fired = battery.tally.interceptors
+
+    def refill_from_stock(event: object) -> None:
+        refill(event)
+        battery.magazine = max(0, min(battery.magazine, cap - fired[battery.index]))
+
+    setattr(battery, "_refill", refill_from_stock)  # noqa: B010  (the instance's own)
 
 
 def _trace_salvo(

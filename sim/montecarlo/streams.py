@@ -59,6 +59,9 @@ class Purpose(IntEnum):
     SOBOL_BOOTSTRAP = 7  # SALib's bootstrap of the Sobol indices
     PRIOR_DENSITY = 8  # draws from the priors, for drawing their densities
     UNCERTAINTIES = 9  # replication i's per-attack uncertainties (context: its stream's key)
+    CAMPAIGN = 10  # campaign replication i's attack times (context: a sweep point's (k,), or ())
+    CAMPAIGN_ATTACK = 11  # attack k of a campaign replication (context: its stream's key and i)
+    CAMPAIGN_SWEEP_POINT = 12  # campaign replication i of campaign sweep point k (context: (k,))
 
 
 def _two_words(value: int, what: str) -> tuple[int, int]:
