@@ -253,3 +253,40 @@ def test_sweep_of_the_initial_stock_finds_the_interceptors_needed(tmp_path: Path
     assert doc["needed"]["upper"]["initial"] == 40
     assert [p["values"]["campaign.stock.upper.initial"] for p in doc["points"]] == [2, 20, 40]
     assert (out / "figures" / "campaign_sweep_stock_upper.png").is_file()
+
+
+@pytest.mark.slow
+def test_identical_on_a_local_cluster(tmp_path: Path) -> None:
+    pytest.importorskip("dask.distributed", reason="the cluster extra is not installed")
+    path = campaign_file(
+        tmp_path,
+        [{"scenario": two_missiles(tmp_path), "per_day": 0.4}],
+        {"upper": {"initial": 8, "resupply": {"interceptors": 2, "every_days": 5}}},
+    )
+    c = load_campaign(path).model
+    local = run_campaigns(c, runs=40, seed=2, workers=1)
+    dask = run_campaigns(c, runs=40, seed=2, workers=2, cluster="local")
+    assert dask.metrics == local.metrics
+    assert dask.days == local.days
+
+
+def test_overrides_reach_campaign_and_scenario_paths(tmp_path: Path) -> None:
+    path = campaign_file(
+        tmp_path, [{"scenario": two_missiles(tmp_path), "per_day": 0.5}], {"upper": {"initial": 5}}
+    )
+    loaded = load_campaign(
+        path,
+        {
+            "campaign.stock.upper.initial": 9,
+            "campaign.attacks.0.per_day": 1.5,
+            "campaign.attacks.0.scenario.threats.msl.count": 4,
+        },
+    )
+    c = loaded.model
+    assert c.stock["upper"].initial == 9
+    assert c.attacks[0].per_day == 1.5
+    assert c.attacks[0].scenario.threats["msl"].count.mean == 4
+    bad = runner.invoke(
+        app, ["campaign", str(path), "--set", "campaign.attacks.0.per_day=-2", "--runs", "2"]
+    )
+    assert bad.exit_code == 2 and "campaign.attacks.0.per_day" in bad.output

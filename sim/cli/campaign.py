@@ -24,6 +24,7 @@ from sim.cli.run import (
 )
 from sim.io.campaign_file import load_campaign
 from sim.io.campaign_results import CampaignWriter, DayWriter
+from sim.io.errors import InputError
 from sim.io.folders import OutputFolder
 from sim.io.overrides import parse_assignment
 from sim.io.results import json_text, write_json_atomic, write_yaml
@@ -102,6 +103,8 @@ def campaign(
     _check_counts(runs, seed, workers, cluster)
     workers = _capped(workers)
     if vary:
+        if set_:
+            raise InputError("--set", set_[0], "cannot be combined with --vary; edit the file")
         _sweep(file, vary, runs, seed, workers, out_dir, as_json, figures, cluster)
         return
     assignments = dict(parse_assignment(a) for a in set_ or [])

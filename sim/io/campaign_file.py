@@ -23,7 +23,6 @@ from typing import Any
 
 from sim.io.errors import InputError
 from sim.io.load import LoadedScenario, load
-from sim.io.overrides import set_path
 from sim.io.scenario_file import read_raw
 from sim.model.campaign import AttackKind, Campaign, Costs, Resupply, Stock
 from sim.model.scenario import LIMITS
@@ -98,6 +97,25 @@ def split_overrides(
     return own, into
 
 
+def _set(raw: dict[str, Any], path: str, value: Any, source: str) -> None:
+    """Set a dotted path in place; a number indexes a list (``campaign.attacks.0.per_day``)."""
+    keys = path.split(".")
+    node: Any = raw
+    for depth, key in enumerate(keys):
+        last = depth == len(keys) - 1
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            index: Any = int(key)
+        elif isinstance(node, dict) and (key in node or last):
+            index = key
+        else:
+            where = ".".join(keys[:depth]) or "the top level"
+            raise _fail(source, path, f"unknown path: nothing at {key!r} in {where}")
+        if last:
+            node[index] = value
+        else:
+            node = node[index]
+
+
 def load_campaign(path: str | Path, overrides: dict[str, Any] | None = None) -> LoadedCampaign:
     """Read, override and check a campaign file and the scenarios it names."""
     source = str(path)
@@ -106,7 +124,7 @@ def load_campaign(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     if own:
         raw = copy.deepcopy(raw)
         for p, value in own.items():
-            set_path(raw, p, value, source)
+            _set(raw, p, value, source)
     return _check(raw, source, Path(path).parent, into)
 
 
