@@ -34,14 +34,14 @@ def _band(ax: plt.Axes, series: dict, colour: str, label: str) -> None:
         label=f"{label}: 90% of campaigns",
     )
     ax.step(days, series["p50"], where="post", color=colour, lw=2, label=f"{label}: median")
-    ax.plot(days, series["mean"], color=colour, lw=1, ls="--", label=f"{label}: mean")
+    ax.step(days, series["mean"], where="post", color=colour, lw=1, ls="--", label=f"{label}: mean")
 
 
 def draw_stock(summary: dict, out_dir: Path) -> list[Path]:
     """Stock per battery over the days, resupply marked."""
     stocks = summary["stock"]
     fig, axes = plt.subplots(
-        len(stocks), 1, figsize=(8, 2.2 + 2.3 * len(stocks)), layout="constrained", squeeze=False
+        len(stocks), 1, figsize=(10, 2.2 + 2.3 * len(stocks)), layout="constrained", squeeze=False
     )
     runs = summary["runs"]
     for k, (battery, stock) in enumerate(stocks.items()):
@@ -66,7 +66,7 @@ def draw_stock(summary: dict, out_dir: Path) -> list[Path]:
         ax.set_title(f"{battery}: start {stock['initial']}", loc="left", fontsize=10)
         ax.grid(axis="y", alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
-        ax.legend(fontsize=8, loc="upper right", frameon=False)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     axes[-1, 0].set_xlabel(_day_axis(summary))
     fig.suptitle(f"{summary['campaign']}: interceptor stock over the campaign ({runs:,} campaigns)")
     return save(fig, out_dir / "campaign_stock")
@@ -119,7 +119,7 @@ def draw_stockout(summary: dict, out_dir: Path) -> list[Path]:
     ax.set_xlabel(_day_axis(summary))
     ax.set_ylabel("P(stock has run out by this day)")
     ax.set_title(f"{summary['campaign']}: when the stock runs out ({summary['runs']:,} campaigns)")
-    ax.legend(frameon=False, loc="upper left")
+    ax.legend(frameon=False, loc="center right")
     return save(fig, out_dir / "campaign_stockout")
 
 
