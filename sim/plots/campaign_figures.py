@@ -151,6 +151,14 @@ def draw_campaign_figures(summary: dict, out_dir: Path) -> list[Path]:
     return files
 
 
+def _wilson(p: np.ndarray, n: np.ndarray, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson's 95% interval of proportions ``p`` from ``n`` trials (not empty at 0 or 1)."""
+    n = np.maximum(n, 1)
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
 def draw_campaign_sweep(doc: dict, out_dir: Path) -> list[Path]:
     """A campaign sweep: P(no stock-out) against the swept initial stock, with the
     interceptors needed for the target marked; else mean leakers against the first path."""
@@ -161,18 +169,20 @@ def draw_campaign_sweep(doc: dict, out_dir: Path) -> list[Path]:
     for k, (battery, need) in enumerate(doc.get("needed", {}).items()):
         path = f"campaign.stock.{battery}.initial"
         xs = np.array([p["values"][path] for p in points])
-        ps = np.array([no_stockout(p, battery) for p in points])
+        ps = np.array([no_stockout(p, battery)[0] for p in points])
+        ns = np.array([p["metrics"][f"stockout.{battery}"]["n"] for p in points])
+        lo, hi = _wilson(ps, ns)
         order = np.argsort(xs)
         fig, ax = new_figure(8, 4.5)
         colour = BATTERY_PALETTE[k % len(BATTERY_PALETTE)]
         ax.errorbar(
             xs[order],
-            ps[order, 0],
-            yerr=1.96 * ps[order, 1],
+            ps[order],
+            yerr=[(ps - lo)[order], (hi - ps)[order]],
             color=colour,
             marker="o",
             capsize=3,
-            label="P(stock lasts the campaign), 95% CI",
+            label="P(stock lasts the campaign), 95% interval",
         )
         ax.axhline(need["target"], color="0.4", ls=":", label=f"target {need['target']:.0%}")
         if need["initial"] is not None:
@@ -186,8 +196,8 @@ def draw_campaign_sweep(doc: dict, out_dir: Path) -> list[Path]:
         ax.set_xlabel(f"initial stock of {battery} (interceptors)")
         ax.set_ylabel("share of campaigns without a stock-out")
         ax.set_title(
-            f"{doc['campaign']}: {battery} interceptors needed ({doc['runs']:,} campaigns "
-            "per point)"
+            f"{doc['campaign']}\n{battery}: interceptors needed at the start "
+            f"({doc['runs']:,} campaigns per point)"
         )
         ax.legend(frameon=False, loc="lower right")
         files += save(fig, out_dir / f"campaign_sweep_stock_{battery}")
