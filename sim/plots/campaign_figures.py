@@ -178,7 +178,7 @@ def draw_campaign_sweep(doc: dict, out_dir: Path) -> list[Path]:
         ax.errorbar(
             xs[order],
             ps[order],
-            yerr=[(ps - lo)[order], (hi - ps)[order]],
+            yerr=np.maximum(0.0, [(ps - lo)[order], (hi - ps)[order]]),
             color=colour,
             marker="o",
             capsize=3,
