@@ -200,6 +200,7 @@ def main() -> None:
     app(prog_name="adsim")
 
 
+from sim.cli import campaign as _campaign  # noqa: E402,F401
 from sim.cli import events as _events  # noqa: E402,F401
 from sim.cli import run as _run  # noqa: E402,F401  (registers the commands)
 from sim.cli import studies as _studies  # noqa: E402,F401

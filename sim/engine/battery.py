@@ -87,6 +87,7 @@ class Battery:
         self.engagements = params.doctrine.engagements
         self.free = int(params.channels.draw(rng))
         self.magazine = int(params.interceptors.draw(rng))
+        self.cap: int | None = None  # what a campaign's stock lets it fire, if it is limited
         self.min_before = float(params.min_time_before_impact_s.draw(rng))
         self.reload = params.reload
         self.reloads_left = params.reload.times if params.reload else 0
@@ -182,9 +183,19 @@ class Battery:
             timer = self.env.timeout(reload.time_s.draw(self.rng))
             timer.callbacks.append(self._refill)
 
+    def limit(self, cap: int) -> None:
+        """Fire at most ``cap`` interceptors in this attack (a campaign's stock): the magazine
+        and every reload come out of it. A reload's draw is still made, so the draws that
+        follow do not move."""
+        self.cap = cap
+        self.magazine = min(self.magazine, cap)
+
     def _refill(self, _: object) -> None:
         assert self.reload is not None  # only a reload's timer calls this
         self.magazine += int(self.reload.interceptors.draw(self.rng))
+        if self.cap is not None:
+            fired = self.tally.interceptors[self.index]
+            self.magazine = max(0, min(self.magazine, self.cap - fired))
         if self.tracer is not None:
             self.tracer.event(
                 self.env.now, "reload", battery=self.name, detail=f"{self.magazine} ready"

@@ -109,9 +109,17 @@ _plan = per_scenario(_Plan.of)
 
 
 def run_replication(
-    s: Scenario, rng: np.random.Generator, trace: bool = False, count_events: bool = False
+    s: Scenario,
+    rng: np.random.Generator,
+    trace: bool = False,
+    count_events: bool = False,
+    stock: Sequence[int | None] | None = None,
 ) -> Replication:
     """Simulate one attack with the random stream ``rng``.
+
+    ``stock`` (a campaign's) caps what each battery, in scenario order, may fire in this
+    attack: its magazine is min(its draw, the stock), and reloads come out of the stock too
+    (None: no cap). The random draws are the same with or without it.
 
     A scenario with per-attack ``uncertainties`` must first be set to one value per path
     (``sim.montecarlo.batch.replication_scenario``): run as it is, its distributions would be
@@ -140,6 +148,10 @@ def run_replication(
         for battery in batteries:  # a dead threat may reach any battery: each must see it
             battery.perfect_assessment = False
     by_type = [[batteries[b] for b in layer if batteries[b].available] for layer in plan.layers]
+    if stock is not None:
+        for battery, cap in zip(batteries, stock, strict=True):
+            if cap is not None:
+                battery.limit(cap)
     detect_time = salvo.detect_time.tolist()
     impact_time = salvo.impact_time.tolist()
     engageable = plan.layers  # by type, before availability: a threat is detected all the same

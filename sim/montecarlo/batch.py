@@ -104,6 +104,14 @@ class TaskResult:
     # paths) values; no paths when the scenario has none (or a study fixed them all)
     uncertain: tuple[str, ...] = ()
     drawn: np.ndarray | None = None
+    # for tasks that are not replications of one scenario (a campaign's): the names of
+    # ``rows``' columns, the real-valued columns that stand for the ratios, the units of
+    # work done (attacks) and records of the task's own
+    names: tuple[str, ...] = ()
+    real_names: tuple[str, ...] = ()
+    reals: np.ndarray | None = None
+    units: int = 0
+    records: object = None
 
 
 def run_task(task: Task) -> TaskResult:
@@ -203,11 +211,14 @@ def perform(
     cluster: str | None = None,
     progress: Callable[[int], None] | None = None,
     aggregate: bool = True,
+    run: Callable[[Task], TaskResult] = run_task,
 ) -> Generator[Done, None, None]:
     """Run ``tasks`` on ``workers`` processes (or a Dask ``cluster``); yield them in order.
 
     Closing the iterator early (a study that has what it needs) cancels the tasks still
-    queued and stops the workers. ``progress(n)`` is told of every n replications done.
+    queued and stops the workers. ``progress(n)`` is told of every n replications done (or
+    of the units of work a result reports). ``run`` runs one task (in a worker): a campaign
+    passes its own, whose results name their columns.
     """
     workers = default_workers() if workers is None else max(1, workers)
     pending: dict[Tag, Aggregate] = {}  # distributions of the tags not yet complete
@@ -218,21 +229,23 @@ def perform(
             queued.append(task)
             yield task
 
-    results = ordered_map(run_task, feed(), workers, cluster)
+    results = ordered_map(run, feed(), workers, cluster)
     try:
         for res in results:
-            cols = metric_names(queued.popleft().source.base)
-            ratios = ratio_values(res.rows, cols)
+            task = queued.popleft()
+            cols = list(res.names) or metric_names(task.source.base)
+            real_names = list(res.real_names) or list(RATIO_NAMES)
+            ratios = res.reals if res.reals is not None else ratio_values(res.rows, cols)
             agg = None
             if aggregate:
                 agg = pending.get(res.tag)
                 if agg is None:
-                    agg = pending[res.tag] = Aggregate(cols, list(RATIO_NAMES))
+                    agg = pending[res.tag] = Aggregate(cols, real_names)
                 agg.add(res.rows, ratios)
                 if res.last:
                     del pending[res.tag]
             if progress is not None:
-                progress(len(res.rows))
+                progress(res.units or len(res.rows))
             yield Done(res, cols, ratios, agg)
     finally:
         close = getattr(results, "close", None)

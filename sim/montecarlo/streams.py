@@ -64,6 +64,9 @@ class Purpose(IntEnum):
     JOINT_CALIBRATION = 12  # replication i = j m + r of draw j for one event (context: (event,))
     JOINT_PREDICTIVE = 13  # an event's posterior-predictive replication i (context: (event,))
     JOINT_RESAMPLE = 14  # drawing the predictive's draws by their weights
+    CAMPAIGN = 15  # campaign replication i's attack times (context: a sweep point's (k,), or ())
+    CAMPAIGN_ATTACK = 16  # attack k of a campaign replication (context: its stream's key and i)
+    CAMPAIGN_SWEEP_POINT = 17  # campaign replication i of campaign sweep point k (context: (k,))
 
 
 def _two_words(value: int, what: str) -> tuple[int, int]:
