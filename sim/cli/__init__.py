@@ -62,13 +62,32 @@ class _Commands(TyperGroup):
 
 app = typer.Typer(
     cls=_Commands,
-    add_completion=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     help="Discrete-event Monte Carlo simulation of a missile and rocket salvo "
     "against a defended base.",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from sim.io.provenance import version_line
+
+        typer.echo(version_line())
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", "-V", is_eager=True, callback=_version, help="Show versions; exit."
+    ),
+) -> None:
+    """Discrete-event Monte Carlo simulation of a missile and rocket salvo against a defended
+    base."""
 
 
 # The library's argument names and the flags that set them (library errors name arguments;

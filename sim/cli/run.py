@@ -20,6 +20,7 @@ from sim.io.documents import check_calibration, check_run_summary, check_sweep
 from sim.io.errors import InputError
 from sim.io.folders import OutputFolder
 from sim.io.load import load
+from sim.io.provenance import parquet_metadata, provenance, stamped
 from sim.io.results import (
     ReplicationWriter,
     json_text,
@@ -208,10 +209,16 @@ def run(
                     precision=target,
                     cluster=cluster,
                 )
-            writer.close()
-            write_impacts(stage.path("impacts.parquet"), result.impacts, s.threat_types)
+            block = provenance(loaded.digest, result.seed, result.runs)
+            writer.close(parquet_metadata(block))
+            write_impacts(
+                stage.path("impacts.parquet"),
+                result.impacts,
+                s.threat_types,
+                parquet_metadata(block),
+            )
             write_yaml(stage.path("scenario.yaml"), raw)
-            summary = result.summary()
+            summary = stamped(result.summary(), block)
             if any(g.weapon for g in s.threats.values()):
                 summary["weapon_catalogue"] = catalogue().version
             write_json_atomic(stage.path("summary.json"), summary)

@@ -26,6 +26,7 @@ from sim.cli.run import (
 from sim.io.errors import InputError
 from sim.io.folders import OutputFolder
 from sim.io.load import load
+from sim.io.provenance import parquet_metadata, provenance, stamped
 from sim.io.results import json_text, write_columns, write_json_atomic, write_yaml
 from sim.io.scenario_file import read_raw
 from sim.studies.calibrate import MAX_TRIES, PREDICTIVE_RUNS, calibrate, plan_calibration
@@ -164,13 +165,19 @@ def sweep(
             ) as advance:
                 done = run_points(plan, stage.folder, workers, cluster, advance, on_point)
             elapsed = time.perf_counter() - started
-            doc = sweep_document(plan, done)
+            block = provenance(plan.factory.digest, plan.seed, plan.runs)
+            doc = stamped(sweep_document(plan, done), block)
             write_yaml(stage.path("scenario.yaml"), loaded.raw)
             if figures:
                 from sim.plots.sweep_figures import draw_sweep_figures
 
                 draw_sweep_figures(doc, stage.path("figures"))
-            write_columns(stage.path("points.parquet"), points_table(doc), csv=True)
+            write_columns(
+                stage.path("points.parquet"),
+                points_table(doc),
+                csv=True,
+                metadata=parquet_metadata(block),
+            )
             write_json_atomic(stage.path("sweep.json"), doc)
             stage.commit()
         except KeyboardInterrupt as exc:
@@ -275,7 +282,13 @@ def calibrate_cmd(
                 )
             elapsed = time.perf_counter() - started
             doc = result.document()
-            write_columns(stage.path("posterior.parquet"), result.posterior_table())
+            block = provenance(plan.factory.digest, plan.seed, doc["tried"])
+            doc = stamped(doc, block)
+            write_columns(
+                stage.path("posterior.parquet"),
+                result.posterior_table(),
+                metadata=parquet_metadata(block),
+            )
             write_yaml(stage.path("scenario.yaml"), loaded.raw)
             if figures:
                 from sim.plots.calibration_figures import draw_calibration_figures

@@ -135,9 +135,11 @@ class ReplicationWriter:
         del table, cols
         pa.default_memory_pool().release_unused()
 
-    def close(self) -> None:
-        """Finish the file."""
+    def close(self, metadata: dict[bytes, bytes] | None = None) -> None:
+        """Finish the file, with its key-value ``metadata`` (the provenance block)."""
         self._flush()
+        if metadata:
+            self.writer.add_key_value_metadata(metadata)
         self.writer.close()
 
     def abort(self) -> None:
@@ -147,8 +149,14 @@ class ReplicationWriter:
             self.writer.close()
 
 
-def write_impacts(path: Path, impacts: np.ndarray, threat_types: list[str]) -> None:
-    """Leaker impact points kept for maps: replication, type, x_m, y_m."""
+def write_impacts(
+    path: Path,
+    impacts: np.ndarray,
+    threat_types: list[str],
+    metadata: dict[bytes, bytes] | None = None,
+) -> None:
+    """Leaker impact points kept for maps: replication, type, x_m, y_m (and the file's
+    key-value ``metadata``)."""
     table = pa.table(
         {
             "replication": pa.array(impacts[:, 0].astype(np.int64)),
@@ -157,7 +165,7 @@ def write_impacts(path: Path, impacts: np.ndarray, threat_types: list[str]) -> N
             "y_m": pa.array(impacts[:, 3]),
         }
     )
-    pq.write_table(table, path)
+    pq.write_table(table.replace_schema_metadata(metadata), path)
 
 
 def read_impacts(path: Path, threat_types: list[str]) -> np.ndarray:
@@ -183,11 +191,17 @@ def write_yaml(path: Path, data: dict) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
-def write_columns(path: Path, columns: dict[str, list], csv: bool = False) -> None:
-    """A table of named columns as Parquet (and CSV beside it), each file renamed into place."""
+def write_columns(
+    path: Path,
+    columns: dict[str, list],
+    csv: bool = False,
+    metadata: dict[bytes, bytes] | None = None,
+) -> None:
+    """A table of named columns as Parquet (with key-value ``metadata``; and CSV beside it),
+    each file renamed into place."""
     import pyarrow.csv as pacsv
 
-    table = pa.table(columns)
+    table = pa.table(columns).replace_schema_metadata(metadata)
     targets = [(path, lambda t, p: pq.write_table(t, p, compression="zstd"))]
     if csv:
         targets.append((path.with_suffix(".csv"), lambda t, p: pacsv.write_csv(t, p)))
