@@ -219,6 +219,7 @@ def main() -> None:
     app(prog_name="adsim")
 
 
-from sim.cli import run as _run  # noqa: E402,F401  (registers the commands)
+from sim.cli import report as _report  # noqa: E402,F401  (registers the commands)
+from sim.cli import run as _run  # noqa: E402,F401
 from sim.cli import studies as _studies  # noqa: E402,F401
 from sim.cli import weapons as _weapons  # noqa: E402,F401

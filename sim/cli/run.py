@@ -58,7 +58,14 @@ OutOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only the result JSON.")]
 # What a run's commit replaces as a set (figures/ goes when a new run draws none).
-RUN_FILES = ("summary.json", "replications.parquet", "impacts.parquet", "scenario.yaml", "figures")
+RUN_FILES = (
+    "summary.json",
+    "replications.parquet",
+    "impacts.parquet",
+    "scenario.yaml",
+    "figures",
+    "report.html",
+)
 
 ClusterOpt = Annotated[
     str | None,
@@ -183,6 +190,9 @@ def run(
     ] = None,
     figures: Annotated[bool, typer.Option(help="Draw the figures.")] = True,
     cluster: ClusterOpt = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html (see `adsim report`).")
+    ] = False,
 ) -> None:
     """Run many replications; print distributions; write summary.json, records and figures."""
     _check_counts(runs, seed, workers, cluster)
@@ -217,7 +227,7 @@ def run(
                 s.threat_types,
                 parquet_metadata(block),
             )
-            write_yaml(stage.path("scenario.yaml"), raw)
+            write_yaml(stage.path("scenario.yaml"), raw, scenario)
             summary = stamped(result.summary(), block)
             if any(g.weapon for g in s.threats.values()):
                 summary["weapon_catalogue"] = catalogue().version
@@ -228,6 +238,10 @@ def run(
                 draw_run_figures(summary, result.impacts, s, stage.path("figures"))
                 replications = stage.path("replications.parquet")
                 _draw_uncertainty(summary, replications, stage.path("figures"))
+            if report:
+                from sim.report import write_report
+
+                write_report(stage.stage)
             stage.commit()
         except KeyboardInterrupt as exc:
             writer.abort()
@@ -253,6 +267,7 @@ def run(
         f"{result.runs:,} replications in {result.elapsed_s:.1f} s ({rate:,.0f}/s). "
         f"Results in {folder}/: summary.json, replications.parquet, impacts.parquet"
         + (", figures/" if figures else "")
+        + (", report.html" if report else "")
     )
 
 

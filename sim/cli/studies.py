@@ -36,8 +36,21 @@ from sim.studies.vary import parse_all
 
 # What a study's commit replaces as a set (points/, the manifest and the calibration blocks
 # are written as the work goes, under the folder's lock).
-SWEEP_FILES = ("sweep.json", "points.parquet", "points.csv", "scenario.yaml", "figures")
-CALIBRATION_FILES = ("calibration.json", "posterior.parquet", "scenario.yaml", "figures")
+SWEEP_FILES = (
+    "sweep.json",
+    "points.parquet",
+    "points.csv",
+    "scenario.yaml",
+    "figures",
+    "report.html",
+)
+CALIBRATION_FILES = (
+    "calibration.json",
+    "posterior.parquet",
+    "scenario.yaml",
+    "figures",
+    "report.html",
+)
 
 SHOWN = ("leaked", "interceptors", "killed", "wounded", "tbi", "casualties")
 
@@ -167,7 +180,7 @@ def sweep(
             elapsed = time.perf_counter() - started
             block = provenance(plan.factory.digest, plan.seed, plan.runs)
             doc = stamped(sweep_document(plan, done), block)
-            write_yaml(stage.path("scenario.yaml"), loaded.raw)
+            write_yaml(stage.path("scenario.yaml"), loaded.raw, Path(path))
             if figures:
                 from sim.plots.sweep_figures import draw_sweep_figures
 
@@ -289,7 +302,7 @@ def calibrate_cmd(
                 result.posterior_table(),
                 metadata=parquet_metadata(block),
             )
-            write_yaml(stage.path("scenario.yaml"), loaded.raw)
+            write_yaml(stage.path("scenario.yaml"), loaded.raw, scenario)
             if figures:
                 from sim.plots.calibration_figures import draw_calibration_figures
 

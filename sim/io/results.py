@@ -8,6 +8,7 @@ stage goes through a temporary file renamed into place, so nobody finds it half-
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import tempfile
@@ -19,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from sim.io.errors import InputError
 from sim.outcomes import parquet_schema
 
 KEEP_IMPACTS = 2000  # replications whose impact points impacts.parquet keeps (for the map)
@@ -186,9 +188,36 @@ def read_impacts(path: Path, threat_types: list[str]) -> np.ndarray:
     )
 
 
-def write_yaml(path: Path, data: dict) -> None:
-    """The effective scenario (overrides applied) beside the results."""
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+def write_yaml(path: Path, data: dict, source: Path | None = None) -> None:
+    """The effective scenario (overrides applied) beside the results, with its comments.
+
+    A scenario's comments are its assumptions in words (where each value comes from), and
+    reports show them: so when the effective data is the ``source`` file's own, the file is
+    copied as written; otherwise the file's header comments are kept above the data.
+    """
+    text = yaml.safe_dump(data, sort_keys=False)
+    if source is not None:
+        from sim.io.scenario_file import read_raw
+
+        try:
+            original = source.read_text(encoding="utf-8")
+            same = read_raw(source) == data
+        except (OSError, ValueError, InputError):
+            original, same = "", False
+        if same:
+            text = original
+        elif original:
+            header = "".join(itertools.takewhile(_is_comment, original.splitlines(True)))
+            text = (
+                header
+                + f"#\n# The scenario as run: {source.name} with overrides (--set, study values)"
+                " or catalogue values applied; the comments of the file's body are in it.\n" + text
+            )
+    path.write_text(text, encoding="utf-8")
+
+
+def _is_comment(line: str) -> bool:
+    return line.startswith("#") or not line.strip()
 
 
 def write_columns(
