@@ -178,7 +178,9 @@ def sweep_report(folder: Path) -> Report:
         for m, by_path in doc["sensitivity"].items():
             for path, si in by_path.items():
                 srows.append([m, path, number(si.get("S1"), True), number(si.get("ST"), True)])
-        report.tables.append(TableData("Sobol indices", ["metric", "parameter", "S1", "ST"], srows))
+        report.tables.append(
+            TableData("Sobol indices", ["metric", "parameter", "S1", "ST"], srows, text_columns=2)
+        )
     report.figures = figures(folder, SWEEP_FIGURES)
     return report
 
@@ -209,6 +211,7 @@ def calibration_report(folder: Path) -> Report:
             "The evidence (what was observed)",
             ["metric", "condition"],
             [[str(k), _inline(v)] for k, v in evidence.items()],
+            text_columns=2,
         )
     )
     prow = []
@@ -220,6 +223,7 @@ def calibration_report(folder: Path) -> Report:
             "The unknowns: prior and posterior",
             ["unknown", "prior", "mean", "q05", "median", "q95"],
             prow,
+            text_columns=2,
         )
     )
     report.tables.append(
@@ -244,6 +248,7 @@ def _drivers(block: dict) -> TableData:
         rows,
         "S1: the share of the result's variance that the assumption alone explains, from "
         f"the first {number(block.get('replications'))} replications.",
+        text_columns=2,
     )
 
 

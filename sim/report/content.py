@@ -22,6 +22,7 @@ class TableData:
     columns: list[str]
     rows: list[list[str]]
     note: str = ""
+    text_columns: int = 1  # the leading columns that hold words (left-aligned), not numbers
 
 
 @dataclass(frozen=True)
