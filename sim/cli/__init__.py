@@ -85,9 +85,15 @@ def _options(
     version: bool = typer.Option(
         False, "--version", "-V", is_eager=True, callback=_version, help="Show versions; exit."
     ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="No progress bars, notes or tables; errors only."
+    ),
 ) -> None:
     """Discrete-event Monte Carlo simulation of a missile and rocket salvo against a defended
     base."""
+    from sim.cli.common import set_quiet
+
+    set_quiet(quiet)
 
 
 # The library's argument names and the flags that set them (library errors name arguments;
@@ -221,5 +227,6 @@ def main() -> None:
 
 from sim.cli import report as _report  # noqa: E402,F401  (registers the commands)
 from sim.cli import run as _run  # noqa: E402,F401
+from sim.cli import shipped as _shipped  # noqa: E402,F401
 from sim.cli import studies as _studies  # noqa: E402,F401
 from sim.cli import weapons as _weapons  # noqa: E402,F401

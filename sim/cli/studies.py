@@ -60,12 +60,19 @@ def _fmt(m: dict) -> str:
 
 
 def _short_names(paths: list[str]) -> list[str]:
-    """The shortest dotted suffixes that still tell the parameters apart."""
-    for depth in range(1, 10):
-        short = [".".join(p.split(".")[-depth:]) for p in paths]
-        if len(set(short)) == len(short):
-            return short
-    return paths
+    """Each path's shortest dotted suffix that no other path ends with (``pk.srbm`` for
+    ``defense.batteries.upper.pk.srbm`` beside ``threats.rocket.count``; the whole path
+    when it is a suffix of another)."""
+    short = []
+    for path in paths:
+        parts = path.split(".")
+        others = [o for o in paths if o != path]
+        for depth in range(1, len(parts) + 1):
+            suffix = ".".join(parts[-depth:])
+            if not any(o == suffix or o.endswith("." + suffix) for o in others):
+                break
+        short.append(suffix)
+    return short
 
 
 def _sweep_table(doc: dict, limit: int = 40) -> Table:
