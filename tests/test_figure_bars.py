@@ -110,8 +110,9 @@ def test_run_figures_bars_within_axis(drawn: dict[str, Figure]) -> None:
     peak_right = np.concatenate([rng.integers(0, 4, 50), np.full(450, 4)])
     metrics = {
         name: _summary(peak_right)
-        for name in ("leaked", "leaked.srbm", "leaked.rocket", "killed", "wounded", "tbi")
+        for name in ("leaked", "leaked.rocket", "killed", "wounded", "tbi")
     }
+    metrics["leaked.srbm"] = _summary(np.zeros(500, dtype=int))  # taller than the total's
     metrics["casualties"] = _summary(np.zeros(500, dtype=int))
     for b in s.battery_names:
         for m in ("interceptors", "engaged", "intercepted"):

@@ -230,3 +230,4 @@ from sim.cli import run as _run  # noqa: E402,F401
 from sim.cli import shipped as _shipped  # noqa: E402,F401
 from sim.cli import studies as _studies  # noqa: E402,F401
 from sim.cli import weapons as _weapons  # noqa: E402,F401
+from sim.cli import whatif as _whatif  # noqa: E402,F401

@@ -11,7 +11,8 @@ from sim.cli import command
 from sim.cli.common import say
 from sim.io.errors import InputError
 from sim.io.folders import OutputFolder
-from sim.report import REPORT, write_report
+
+REPORT = "report.html"  # sim.report.REPORT (the package is imported when it is needed)
 
 
 @command()
@@ -33,6 +34,8 @@ def report(
             "is not a folder; expected a results folder written by `adsim run`, `sweep` or "
             "`calibrate`",
         )
+    from sim.report import write_report
+
     with OutputFolder(results, None, (REPORT,), option=str(results), create=False) as stage:
         write_report(stage.folder, into=stage.stage)
         stage.commit()

@@ -67,17 +67,19 @@ def draw_leakers(summary: dict, scenario: Scenario, out_dir: Path) -> list[Path]
     width = 0.8 / (len(types) + 1) if len(types) > 1 else 0.8
     offset = -0.4 + width / 2
     ax.bar(values + offset, shares, width=width, color="#404040", label="all threats")
+    top = float(shares.max())
     if len(types) > 1:
         for t, name in enumerate(types):
             v, sh = _histogram(metrics[f"leaked.{name}"])
             ax.bar(v + offset + (t + 1) * width, sh, width=width, color=colours[name], label=name)
+            top = max(top, float(sh.max()))
     ax.set_xlabel("threats that leaked through in one attack (count)")
     ax.set_ylabel("share of simulated attacks")
     ax.set_title(
         f"{summary['scenario']}: threats getting through ({summary['runs']:,} simulated attacks)"
     )
     count_axis(ax.xaxis, values)
-    share_axis(ax, float(shares.max()))
+    share_axis(ax, top)  # the tallest bar of any type, not only of the total
     ax.text(
         0.98,
         0.97,
