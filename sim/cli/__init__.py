@@ -62,13 +62,38 @@ class _Commands(TyperGroup):
 
 app = typer.Typer(
     cls=_Commands,
-    add_completion=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     help="Discrete-event Monte Carlo simulation of a missile and rocket salvo "
     "against a defended base.",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from sim.io.provenance import version_line
+
+        typer.echo(version_line())
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", "-V", is_eager=True, callback=_version, help="Show versions; exit."
+    ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="No progress bars, notes or tables; errors only."
+    ),
+) -> None:
+    """Discrete-event Monte Carlo simulation of a missile and rocket salvo against a defended
+    base."""
+    from sim.cli.common import set_quiet
+
+    set_quiet(quiet)
 
 
 # The library's argument names and the flags that set them (library errors name arguments;
@@ -200,8 +225,11 @@ def main() -> None:
     app(prog_name="adsim")
 
 
-from sim.cli import campaign as _campaign  # noqa: E402,F401
+from sim.cli import campaign as _campaign  # noqa: E402,F401  (registers the commands)
 from sim.cli import events as _events  # noqa: E402,F401
-from sim.cli import run as _run  # noqa: E402,F401  (registers the commands)
+from sim.cli import report as _report  # noqa: E402,F401
+from sim.cli import run as _run  # noqa: E402,F401
+from sim.cli import shipped as _shipped  # noqa: E402,F401
 from sim.cli import studies as _studies  # noqa: E402,F401
 from sim.cli import weapons as _weapons  # noqa: E402,F401
+from sim.cli import whatif as _whatif  # noqa: E402,F401

@@ -12,10 +12,13 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from sim.io.errors import InputError
 
@@ -42,18 +45,40 @@ def output_dir(name: str, out_opt: str | Path | None) -> Path:
     return path
 
 
+def set_quiet(quiet: bool) -> None:
+    """``--quiet``: no progress bars, notes or tables; errors are still shown."""
+    out.quiet = err.quiet = quiet
+
+
+class RateColumn(ProgressColumn):
+    """Work done per second, e.g. ``1,250/s``."""
+
+    def render(self, task: Task) -> Text:
+        """The rate, once there is one."""
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f}/s", style="progress.data.speed")
+
+
 @contextmanager
 def progress_bar(total: int, label: str, show: bool) -> Iterator:
-    """A progress bar on stderr, if it is a terminal; yields a function ``advance(n)``."""
-    if not show or total < PROGRESS_FROM or not err.is_terminal:
+    """A progress bar on stderr, if it is a terminal; yields a function ``advance(n)``.
+
+    Its columns say what they are: ``done 1,200/10,000  elapsed 0:00:03  remaining 0:00:21
+    rate 400/s``."""
+    if not show or total < PROGRESS_FROM or not err.is_terminal or err.quiet:
         yield lambda n: None
         return
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
+        TextColumn("done"),
         MofNCompleteColumn(),
+        TextColumn("elapsed"),
         TimeElapsedColumn(),
+        TextColumn("remaining"),
         TimeRemainingColumn(),
+        TextColumn("rate"),
+        RateColumn(),
         console=err,
         transient=True,
     ) as bar:

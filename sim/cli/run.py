@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 from pathlib import Path
@@ -17,9 +18,10 @@ from sim.cli import command
 from sim.cli.common import kept, out, output_dir, progress_bar, say
 from sim.engine.replication import run_replication
 from sim.io.documents import check_calibration, check_run_summary, check_sweep
-from sim.io.errors import InputError
+from sim.io.errors import InputError, OptionError
 from sim.io.folders import OutputFolder
 from sim.io.load import load
+from sim.io.provenance import parquet_metadata, provenance, stamped
 from sim.io.results import (
     ReplicationWriter,
     json_text,
@@ -57,7 +59,14 @@ OutOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only the result JSON.")]
 # What a run's commit replaces as a set (figures/ goes when a new run draws none).
-RUN_FILES = ("summary.json", "replications.parquet", "impacts.parquet", "scenario.yaml", "figures")
+RUN_FILES = (
+    "summary.json",
+    "replications.parquet",
+    "impacts.parquet",
+    "scenario.yaml",
+    "figures",
+    "report.html",
+)
 
 ClusterOpt = Annotated[
     str | None,
@@ -98,7 +107,15 @@ def _precision(text: str | None, names: list[str]) -> tuple[str, float] | None:
         h = float(value)
     except ValueError:
         h = -1.0
-    if not sep or metric not in names or not 0 < h < math.inf:
+    if sep and metric not in names:
+        close = difflib.get_close_matches(metric, names, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise InputError(
+            "--precision",
+            metric,
+            f"is not a metric of this scenario; {hint}expected one of {', '.join(names)}",
+        )
+    if not sep or not 0 < h < math.inf:
         raise InputError(
             "--precision",
             text,
@@ -106,6 +123,60 @@ def _precision(text: str | None, names: list[str]) -> tuple[str, float] | None:
             "half-width H",
         )
     return metric, h
+
+
+def _precision_line(block: dict, runs: int, cap: int) -> str:
+    """What a precision target came to: met after so many replications, or not within
+    the cap."""
+    metric, target, achieved = block["metric"], block["half_width"], block["achieved"]
+    if achieved <= target:
+        return (
+            f"precision: target met after {runs:,} replications: the 95% CI half-width of "
+            f"the mean of {metric} is {achieved:.3g} (target {target:g})"
+        )
+    return (
+        f"precision: target not met within --runs {cap:,}: the 95% CI half-width of the mean "
+        f"of {metric} is {achieved:.3g} (target {target:g}); raise --runs to go on"
+    )
+
+
+def same_run(folder: Path, shown: str, digest: str, name: str) -> None:
+    """Refuse a folder that holds the results of another scenario (another effective
+    scenario by its digest, or by its name for results without provenance): its numbers
+    would be lost to a mistyped --out. The same scenario again (another seed or runs) is
+    replaced, as a set (figures and report included)."""
+    path = folder / "summary.json"
+    if not path.is_file():
+        return
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+        theirs = old.get("provenance", {}).get("scenario_sha256")
+        other = theirs != digest if theirs else old.get("scenario") != name
+        what = f"scenario {old.get('scenario')!r}"
+    except (OSError, ValueError, AttributeError):
+        other, what = True, "a summary.json adsim cannot read"
+    if other:
+        raise OptionError(
+            "out",
+            shown,
+            f"holds the results of another run ({what}, not this effective scenario); add "
+            "--force to replace them, or choose another folder",
+        )
+
+
+def not_a_study(scenario: Path) -> None:
+    """Refuse a study file where a scenario is expected, saying which command takes it."""
+    from sim.io.scenario_file import read_raw
+    from sim.studies.study_file import is_study_file
+
+    raw = read_raw(scenario)
+    if is_study_file(raw):
+        raise InputError(
+            str(scenario),
+            "study",
+            f"this is a study file (study: {raw.get('study')}): use adsim sweep; expected a "
+            "scenario file",
+        )
 
 
 def summary_table(result: MonteCarloResult, title: str) -> Table:
@@ -182,10 +253,18 @@ def run(
     ] = None,
     figures: Annotated[bool, typer.Option(help="Draw the figures.")] = True,
     cluster: ClusterOpt = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html (see `adsim report`).")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace the results of another scenario in --out."),
+    ] = False,
 ) -> None:
     """Run many replications; print distributions; write summary.json, records and figures."""
     _check_counts(runs, seed, workers, cluster)
     workers = _capped(workers)
+    not_a_study(scenario)
     loaded = load(scenario, set_ or [])
     s, raw = loaded.model, loaded.raw
     names = metric_names(s)
@@ -193,6 +272,8 @@ def run(
     folder = output_dir(s.name, out_dir)
     n = s.runs if runs is None else runs
     with OutputFolder(folder, "run", RUN_FILES) as stage:
+        if not force:
+            same_run(stage.folder, str(folder), loaded.digest, s.name)
         writer = ReplicationWriter(
             stage.path("replications.parquet"), names, list(RATIO_NAMES), list(s.uncertainties)
         )
@@ -208,10 +289,16 @@ def run(
                     precision=target,
                     cluster=cluster,
                 )
-            writer.close()
-            write_impacts(stage.path("impacts.parquet"), result.impacts, s.threat_types)
-            write_yaml(stage.path("scenario.yaml"), raw)
-            summary = result.summary()
+            block = provenance(loaded.digest, result.seed, result.runs)
+            writer.close(parquet_metadata(block))
+            write_impacts(
+                stage.path("impacts.parquet"),
+                result.impacts,
+                s.threat_types,
+                parquet_metadata(block),
+            )
+            write_yaml(stage.path("scenario.yaml"), raw, scenario)
+            summary = stamped(result.summary(), block)
             if any(g.weapon for g in s.threats.values()):
                 summary["weapon_catalogue"] = catalogue().version
             write_json_atomic(stage.path("summary.json"), summary)
@@ -221,6 +308,10 @@ def run(
                 draw_run_figures(summary, result.impacts, s, stage.path("figures"))
                 replications = stage.path("replications.parquet")
                 _draw_uncertainty(summary, replications, stage.path("figures"))
+            if report:
+                from sim.report import write_report
+
+                write_report(stage.stage)
             stage.commit()
         except KeyboardInterrupt as exc:
             writer.abort()
@@ -242,10 +333,13 @@ def run(
     )
     if "uncertainty_importance" in summary:
         out.print(drivers_table(summary["uncertainty_importance"]))
+    if "precision" in summary:
+        say(_precision_line(summary["precision"], result.runs, n))
     say(
         f"{result.runs:,} replications in {result.elapsed_s:.1f} s ({rate:,.0f}/s). "
         f"Results in {folder}/: summary.json, replications.parquet, impacts.parquet"
         + (", figures/" if figures else "")
+        + (", report.html" if report else "")
     )
 
 

@@ -25,6 +25,7 @@ from sim.cli.run import (
 from sim.io.errors import InputError
 from sim.io.folders import OutputFolder
 from sim.io.load import load
+from sim.io.provenance import parquet_metadata, provenance, stamped
 from sim.io.results import json_text, write_columns, write_json_atomic, write_yaml
 from sim.io.scenario_file import read_raw
 from sim.studies.calibrate import MAX_TRIES, PREDICTIVE_RUNS, calibrate, plan_calibration
@@ -35,8 +36,21 @@ from sim.studies.vary import parse_all
 
 # What a study's commit replaces as a set (points/, the manifest and the calibration blocks
 # are written as the work goes, under the folder's lock).
-SWEEP_FILES = ("sweep.json", "points.parquet", "points.csv", "scenario.yaml", "figures")
-CALIBRATION_FILES = ("calibration.json", "posterior.parquet", "scenario.yaml", "figures")
+SWEEP_FILES = (
+    "sweep.json",
+    "points.parquet",
+    "points.csv",
+    "scenario.yaml",
+    "figures",
+    "report.html",
+)
+CALIBRATION_FILES = (
+    "calibration.json",
+    "posterior.parquet",
+    "scenario.yaml",
+    "figures",
+    "report.html",
+)
 
 SHOWN = ("leaked", "interceptors", "killed", "wounded", "tbi", "casualties")
 
@@ -46,12 +60,19 @@ def _fmt(m: dict) -> str:
 
 
 def _short_names(paths: list[str]) -> list[str]:
-    """The shortest dotted suffixes that still tell the parameters apart."""
-    for depth in range(1, 10):
-        short = [".".join(p.split(".")[-depth:]) for p in paths]
-        if len(set(short)) == len(short):
-            return short
-    return paths
+    """Each path's shortest dotted suffix that no other path ends with (``pk.srbm`` for
+    ``defense.batteries.upper.pk.srbm`` beside ``threats.rocket.count``; the whole path
+    when it is a suffix of another)."""
+    short = []
+    for path in paths:
+        parts = path.split(".")
+        others = [o for o in paths if o != path]
+        for depth in range(1, len(parts) + 1):
+            suffix = ".".join(parts[-depth:])
+            if not any(o == suffix or o.endswith("." + suffix) for o in others):
+                break
+        short.append(suffix)
+    return short
 
 
 def _sweep_table(doc: dict, limit: int = 40) -> Table:
@@ -164,13 +185,19 @@ def sweep(
             ) as advance:
                 done = run_points(plan, stage.folder, workers, cluster, advance, on_point)
             elapsed = time.perf_counter() - started
-            doc = sweep_document(plan, done)
-            write_yaml(stage.path("scenario.yaml"), loaded.raw)
+            block = provenance(plan.factory.digest, plan.seed, plan.runs)
+            doc = stamped(sweep_document(plan, done), block)
+            write_yaml(stage.path("scenario.yaml"), loaded.raw, Path(path))
             if figures:
                 from sim.plots.sweep_figures import draw_sweep_figures
 
                 draw_sweep_figures(doc, stage.path("figures"))
-            write_columns(stage.path("points.parquet"), points_table(doc), csv=True)
+            write_columns(
+                stage.path("points.parquet"),
+                points_table(doc),
+                csv=True,
+                metadata=parquet_metadata(block),
+            )
             write_json_atomic(stage.path("sweep.json"), doc)
             stage.commit()
         except KeyboardInterrupt as exc:
@@ -334,8 +361,14 @@ def calibrate_cmd(
                 )
             elapsed = time.perf_counter() - started
             doc = result.document()
-            write_columns(stage.path("posterior.parquet"), result.posterior_table())
-            write_yaml(stage.path("scenario.yaml"), loaded.raw)
+            block = provenance(plan.factory.digest, plan.seed, doc["tried"])
+            doc = stamped(doc, block)
+            write_columns(
+                stage.path("posterior.parquet"),
+                result.posterior_table(),
+                metadata=parquet_metadata(block),
+            )
+            write_yaml(stage.path("scenario.yaml"), loaded.raw, scenario)
             if figures:
                 from sim.plots.calibration_figures import draw_calibration_figures
 

@@ -8,6 +8,7 @@ stage goes through a temporary file renamed into place, so nobody finds it half-
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import tempfile
@@ -19,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from sim.io.errors import InputError
 from sim.outcomes import parquet_schema
 
 KEEP_IMPACTS = 2000  # replications whose impact points impacts.parquet keeps (for the map)
@@ -135,9 +137,11 @@ class ReplicationWriter:
         del table, cols
         pa.default_memory_pool().release_unused()
 
-    def close(self) -> None:
-        """Finish the file."""
+    def close(self, metadata: dict[bytes, bytes] | None = None) -> None:
+        """Finish the file, with its key-value ``metadata`` (the provenance block)."""
         self._flush()
+        if metadata:
+            self.writer.add_key_value_metadata(metadata)
         self.writer.close()
 
     def abort(self) -> None:
@@ -147,9 +151,14 @@ class ReplicationWriter:
             self.writer.close()
 
 
-def write_impacts(path: Path, impacts: np.ndarray, threat_types: list[str]) -> None:
+def write_impacts(
+    path: Path,
+    impacts: np.ndarray,
+    threat_types: list[str],
+    metadata: dict[bytes, bytes] | None = None,
+) -> None:
     """Impact points kept for maps: replication, type, x_m, y_m, and whether it is debris
-    of an intercepted threat (else a leaker)."""
+    of an intercepted threat (else a leaker); and the file's key-value ``metadata``."""
     table = pa.table(
         {
             "replication": pa.array(impacts[:, 0].astype(np.int64)),
@@ -159,7 +168,7 @@ def write_impacts(path: Path, impacts: np.ndarray, threat_types: list[str]) -> N
             "debris": pa.array(impacts[:, 4] > 0, pa.bool_()),
         }
     )
-    pq.write_table(table, path)
+    pq.write_table(table.replace_schema_metadata(metadata), path)
 
 
 def read_impacts(path: Path, threat_types: list[str]) -> np.ndarray:
@@ -183,16 +192,49 @@ def read_impacts(path: Path, threat_types: list[str]) -> np.ndarray:
     )
 
 
-def write_yaml(path: Path, data: dict) -> None:
-    """The effective scenario (overrides applied) beside the results."""
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+def write_yaml(path: Path, data: dict, source: Path | None = None) -> None:
+    """The effective scenario (overrides applied) beside the results, with its comments.
+
+    A scenario's comments are its assumptions in words (where each value comes from), and
+    reports show them: so when the effective data is the ``source`` file's own, the file is
+    copied as written; otherwise the file's header comments are kept above the data.
+    """
+    text = yaml.safe_dump(data, sort_keys=False)
+    if source is not None:
+        from sim.io.scenario_file import read_raw
+
+        try:
+            original = source.read_text(encoding="utf-8")
+            same = read_raw(source) == data
+        except (OSError, ValueError, InputError):
+            original, same = "", False
+        if same:
+            text = original
+        elif original:
+            header = "".join(itertools.takewhile(_is_comment, original.splitlines(True)))
+            text = (
+                header
+                + f"#\n# The scenario as run: {source.name} with overrides (--set, study values)"
+                " or catalogue values applied; the comments of the file's body are in it.\n" + text
+            )
+    path.write_text(text, encoding="utf-8")
 
 
-def write_columns(path: Path, columns: dict[str, list], csv: bool = False) -> None:
-    """A table of named columns as Parquet (and CSV beside it), each file renamed into place."""
+def _is_comment(line: str) -> bool:
+    return line.startswith("#") or not line.strip()
+
+
+def write_columns(
+    path: Path,
+    columns: dict[str, list],
+    csv: bool = False,
+    metadata: dict[bytes, bytes] | None = None,
+) -> None:
+    """A table of named columns as Parquet (with key-value ``metadata``; and CSV beside it),
+    each file renamed into place."""
     import pyarrow.csv as pacsv
 
-    table = pa.table(columns)
+    table = pa.table(columns).replace_schema_metadata(metadata)
     targets = [(path, lambda t, p: pq.write_table(t, p, compression="zstd"))]
     if csv:
         targets.append((path.with_suffix(".csv"), lambda t, p: pacsv.write_csv(t, p)))

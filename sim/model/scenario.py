@@ -19,6 +19,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
+from pydantic_core import core_schema
 
 from sim.model.damage import DamageFunctionName, damage_function_for
 from sim.model.distributions import Dist, Kind, constant, parse_dist
@@ -39,8 +40,27 @@ LIMITS = {
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-def _value(kind: Kind, cap: float = float("inf")) -> PlainValidator:
-    return PlainValidator(lambda raw: raw if isinstance(raw, Dist) else parse_dist(raw, kind, cap))
+class _Value:
+    """A constant or a distribution of a kind: parsed by ``parse_dist``, described in JSON
+    Schema by ``sim.model.dist_schema`` (``adsim schema``)."""
+
+    def __init__(self, kind: Kind, cap: float) -> None:
+        self.kind, self.cap = kind, cap
+
+    def parse(self, raw: Any) -> Dist:
+        return raw if isinstance(raw, Dist) else parse_dist(raw, self.kind, self.cap)
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return core_schema.no_info_plain_validator_function(self.parse)
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> dict[str, Any]:
+        from sim.model.dist_schema import value_schema
+
+        return value_schema(self.kind)
+
+
+def _value(kind: Kind, cap: float = float("inf")) -> _Value:
+    return _Value(kind, cap)
 
 
 Real = Annotated[Dist, _value("real", LIMITS["metres"])]

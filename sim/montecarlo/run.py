@@ -24,7 +24,7 @@ from sim.montecarlo.batch import Fixed, chunk_size, perform, tasks_for
 from sim.montecarlo.executors import default_workers
 from sim.montecarlo.importance import ImportanceSample, uncertainty_importance, unit_of
 from sim.montecarlo.streams import RUN, Stream
-from sim.outcomes import RATIO_NAMES, columns, metric_names, tidy_frame
+from sim.outcomes import RATIO_NAMES, columns, is_ratio, metric_names, tidy_frame
 
 
 @dataclass
@@ -43,16 +43,32 @@ class MonteCarloResult:
     extra: dict = field(default_factory=dict)
     rows: np.ndarray | None = None  # (runs, counts then ratios), with ``keep_rows=True``
 
-    def to_frame(self) -> pd.DataFrame:
-        """Every replication's metrics as a tidy pandas table: one row per replication and
-        metric, with the metric's base name, threat type and battery as columns of their own
-        (needs pandas, and a run with ``keep_rows=True``)."""
+    def to_frame(self, tidy: bool = True) -> pd.DataFrame:
+        """Every replication's metrics as a pandas table (needs pandas, and a run with
+        ``keep_rows=True``).
+
+        ``tidy=True`` (the default), the long form: one row per replication and metric,
+        columns ``replication, metric, base_metric, type, battery, value`` (``type`` and
+        ``battery`` empty where the metric is not per type or per battery). ``tidy=False``,
+        the wide form of replications.parquet: one row per replication, one column per
+        metric (``leaked``, ``leaked.rocket``, ...).
+        """
         if self.rows is None:
             raise ValueError(
                 "this result kept no rows: run_monte_carlo(..., keep_rows=True), or read "
                 "replications.parquet of `adsim run`"
             )
-        return tidy_frame(self.rows, columns(self.threat_types, self.battery_names))
+        cols = columns(self.threat_types, self.battery_names)
+        if tidy:
+            return tidy_frame(self.rows, cols)
+        import pandas as pd
+
+        wide = pd.DataFrame(self.rows, columns=[c.name for c in cols])
+        for c in cols:
+            if not is_ratio(c.name):
+                wide[c.name] = wide[c.name].astype("int64")
+        wide.insert(0, "replication", range(len(wide)))
+        return wide
 
     def summary(self) -> dict:
         """The summary.json document."""

@@ -19,10 +19,18 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 
 from sim.io.evidence import Condition
 from sim.outcomes import RATIO_NAMES, axis_label
-from sim.plots.style import CATEGORY_COLOURS, integer_ticks, plt, save, type_colour
+from sim.plots.style import (
+    CATEGORY_COLOURS,
+    clear_of_text,
+    integer_ticks,
+    plt,
+    save,
+    type_colour,
+)
 from sim.plots.sweep_figures import BOX, METRIC_TITLES, axis_name, footnote, short_names
 
 PREDICTIVE_METRICS = ("leaked", "killed", "wounded", "tbi", "casualties")
@@ -237,6 +245,7 @@ def draw_pairs(
     rng = np.random.default_rng(0)
     m = len(draws[paths[0]])
     keep = rng.choice(m, MAX_PAIR_POINTS, replace=False) if m > MAX_PAIR_POINTS else slice(None)
+    hexes: list[Any] = []  # the hexbin panels share one colour scale and its colourbar
     for i, py in enumerate(paths):
         for j, px in enumerate(paths):
             ax = axes[i, j]
@@ -282,14 +291,16 @@ def draw_pairs(
                     ax.scatter(x, y, s=4, color=POSTERIOR_COLOUR, alpha=0.35, lw=0)
                 else:
                     (x0, x1), (y0, y1) = limits[px], limits[py]
-                    ax.hexbin(
-                        x,
-                        y,
-                        gridsize=22,
-                        extent=(x0, x1, y0, y1),
-                        cmap="Blues",
-                        mincnt=1,
-                        linewidths=0.2,
+                    hexes.append(
+                        ax.hexbin(
+                            x,
+                            y,
+                            gridsize=22,
+                            extent=(x0, x1, y0, y1),
+                            cmap="Blues",
+                            mincnt=1,
+                            linewidths=0.2,
+                        )
                     )
                 ax.set_xlim(limits[px])
                 ax.set_ylim(limits[py])
@@ -305,6 +316,13 @@ def draw_pairs(
                 if integer[p] and not (axis is ax.yaxis and i == j):
                     axis.get_major_locator().set_params(integer=True)
     axes[0, 0].set_ylabel(short[paths[0]], fontsize=9)
+    if hexes:
+        top = max(float(np.max(h.get_array())) for h in hexes)
+        for h in hexes:
+            h.set_clim(1, top)
+        fig.colorbar(
+            hexes[0], ax=axes[:, -1], shrink=0.6, label="accepted draws per hexagon", pad=0.02
+        )
     fig.suptitle(
         f"{cal['scenario']}: accepted draws of the unknowns, pair by pair\n{_acceptance(cal)}"
     )
@@ -366,7 +384,10 @@ def report_window(spec: dict, integer: bool) -> tuple[float, float]:
     return lo, hi
 
 
-def _predictive_panel(ax: Axes, name: str, m: dict, spec: dict | None, colour: str) -> None:
+def _predictive_panel(
+    ax: Axes, name: str, m: dict, spec: dict | None, colour: str
+) -> tuple[Axes, Text, float]:
+    """One metric's predictive distribution; the panel, its text box and its tallest bar."""
     ax.grid(axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     ratio = name in RATIO_NAMES  # drawn on a 0-1 axis
@@ -427,7 +448,7 @@ def _predictive_panel(ax: Axes, name: str, m: dict, spec: dict | None, colour: s
     ax.set_yticks([t for t in ax.get_yticks() if 0 <= t <= min(1.0, top)])
     ax.set_ylabel("share of simulated attacks")
     ax.set_title(METRIC_TITLES.get(name, name), loc="left", fontsize=11)
-    ax.text(
+    box = ax.text(
         0.98,
         0.97,
         text,
@@ -438,6 +459,7 @@ def _predictive_panel(ax: Axes, name: str, m: dict, spec: dict | None, colour: s
         bbox=BOX,
         zorder=5,
     )
+    return ax, box, highest
 
 
 def draw_predictive(cal: dict, folder: Path) -> list[Path]:
@@ -460,6 +482,7 @@ def draw_predictive(cal: dict, folder: Path) -> list[Path]:
     for ax in axes.flat[len(names) :]:
         ax.set_visible(False)
     others = 0
+    boxes: list[tuple[Axes, Text, float]] = []
     for ax, name in zip(axes.flat, names, strict=False):
         if name in PANEL_COLOURS:
             colour = PANEL_COLOURS[name]
@@ -478,7 +501,7 @@ def draw_predictive(cal: dict, folder: Path) -> list[Path]:
                 fontsize=9,
             )
             continue
-        _predictive_panel(ax, name, predictive[name], evidence.get(name), colour)
+        boxes.append(_predictive_panel(ax, name, predictive[name], evidence.get(name), colour))
     runs = cal.get("predictive_runs") or max((m.get("n") or 0) for m in predictive.values())
     fig.suptitle(
         f"{cal['scenario']}: the next attack of the same kind, given the report\n"
@@ -489,6 +512,7 @@ def draw_predictive(cal: dict, folder: Path) -> list[Path]:
         "on panels with a report: shaded background and full bars = values the report allows, "
         "pale bars = values it rules out",
     )
+    clear_of_text(fig, boxes)
     return save(fig, folder / "calibration_predictive")
 
 

@@ -1,15 +1,19 @@
 """The figures of a Monte Carlo run, drawn from summary.json and the kept impact points.
 
 - ``leakers``: how many threats get through per attack, overall and per threat type;
-- ``casualties``: killed, wounded, TBI and all casualties per attack (log scale, so that a
-  large mass at zero and a long tail are both visible);
+- ``casualties``: killed, wounded, TBI and all casualties per attack: the share of attacks
+  that hurt nobody as a bar of its own (with its percentage), the rest on a log scale so
+  that a long tail is visible, in bins (their width stated) when it is wide;
 - ``impact_map``: the base's zones with their people and where the leakers landed;
-- ``interceptors``: interceptors fired per attack, per battery.
+- ``interceptors``: interceptors fired per attack, per battery (none without batteries).
+
+Colours of threat types and batteries are fixed by their names (``sim.plots.style``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -18,14 +22,15 @@ from matplotlib.patches import Rectangle
 from sim.io.results import KEEP_IMPACTS
 from sim.model.scenario import Scenario
 from sim.plots.style import (
-    BATTERY_PALETTE,
     CATEGORY_COLOURS,
     CATEGORY_LABELS,
-    integer_ticks,
+    battery_colours,
+    count_axis,
     new_figure,
     plt,
     save,
-    type_colour,
+    share_axis,
+    type_colours,
 )
 
 CATEGORIES = ("killed", "wounded", "tbi", "casualties")
@@ -57,24 +62,28 @@ def draw_leakers(summary: dict, scenario: Scenario, out_dir: Path) -> list[Path]
     """Distribution of leaked threats per attack, total and per type."""
     metrics = summary["metrics"]
     types = scenario.threat_types
+    colours = type_colours(types)
     fig, ax = new_figure()
     values, shares = _histogram(metrics["leaked"])
     width = 0.8 / (len(types) + 1) if len(types) > 1 else 0.8
     offset = -0.4 + width / 2
     ax.bar(values + offset, shares, width=width, color="#404040", label="all threats")
+    top = float(shares.max())
     if len(types) > 1:
         for t, name in enumerate(types):
             v, sh = _histogram(metrics[f"leaked.{name}"])
-            ax.bar(v + offset + (t + 1) * width, sh, width=width, color=type_colour(t), label=name)
+            ax.bar(v + offset + (t + 1) * width, sh, width=width, color=colours[name], label=name)
+            top = max(top, float(sh.max()))
     ax.set_xlabel("threats that leaked through in one attack (count)")
-    ax.set_ylabel("share of replications")
+    ax.set_ylabel("share of simulated attacks")
     ax.set_title(
         f"{summary['scenario']}: threats getting through ({summary['runs']:,} simulated attacks)"
     )
-    integer_ticks(ax.xaxis)
+    count_axis(ax.xaxis, values)
+    share_axis(ax, top)  # the tallest bar of any type, not only of the total
     ax.text(
         0.98,
-        0.95,
+        0.97,
         _stats_text(metrics["leaked"]),
         transform=ax.transAxes,
         ha="right",
@@ -82,70 +91,83 @@ def draw_leakers(summary: dict, scenario: Scenario, out_dir: Path) -> list[Path]
         fontsize=9,
         bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.7"},
     )
-    ax.legend(loc="center right", frameon=False)
+    ax.legend(loc="upper left", frameon=False)
     return save(fig, out_dir / "leakers")
+
+
+MAX_BARS = 40  # a casualty distribution wider than this is shown in bins
+
+
+def _positive_bars(values: np.ndarray, shares: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The distribution above zero as bars: left edges, shares and the bin width (people)."""
+    positive = values > 0
+    v, s = values[positive], shares[positive]
+    if not v.size or v.max() <= MAX_BARS:
+        return v - 0.4, s, 1
+    width = int(np.ceil(v.max() / 30))
+    edges = np.arange(1, v.max() + width + 1, width)
+    binned, _ = np.histogram(v, bins=edges, weights=s)
+    keep = binned > 0
+    return edges[:-1][keep], binned[keep], width
+
+
+def _casualty_panel(panel: Any, name: str, m: dict, runs: int) -> None:
+    """One category: the share of attacks with nobody hurt as a bar of its own (linear
+    scale, with its percentage), beside the distribution of the others (log scale)."""
+    colour = CATEGORY_COLOURS[name]
+    none_ax, ax = panel.subplots(1, 2, width_ratios=[1, 6], gridspec_kw={"wspace": 0.05})
+    values, shares = _histogram(m)
+    p_zero = float(shares[values == 0].sum())
+    none_ax.bar([0], [p_zero], width=0.6, color="white", hatch="//", edgecolor=colour)
+    none_ax.text(0, p_zero + 0.03, f"{p_zero:.0%}", ha="center", va="bottom", fontsize=9)
+    none_ax.set_ylim(0, 1.15)
+    none_ax.set_xlim(-0.6, 0.6)
+    none_ax.set_xticks([0], ["nobody"])
+    none_ax.set_yticks([0, 0.5, 1], ["0", "50%", "100%"])
+    none_ax.set_ylabel("share of attacks")
+    none_ax.grid(axis="y", alpha=0.3)
+    none_ax.spines[["top", "right"]].set_visible(False)
+    left, heights, width = _positive_bars(values, shares)
+    if heights.size:
+        ax.bar(left, heights, width=0.8 if width == 1 else width, align="edge", color=colour)
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=max(0.5 / max(runs, 1), 1e-6), top=1.5)
+        ax.yaxis.set_label_position("right")
+        ax.yaxis.tick_right()
+        ax.set_ylabel("share of attacks (log)")
+        if width == 1:
+            count_axis(ax.xaxis, left + 0.4)
+    else:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "nobody was hurt in any attack", ha="center", va="center",
+                transform=ax.transAxes, fontsize=9)  # fmt: skip
+    ax.set_xlabel("people hurt in one attack" + (f" (bins of {width} people)" if width > 1 else ""))
+    ax.grid(axis="y", alpha=0.3)
+    ax.spines[["top", "left"]].set_visible(False)
+    ax.text(
+        0.98,
+        0.97,
+        _stats_text(m),
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=8,
+        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.7"},
+    )
+    panel.suptitle(CATEGORY_LABELS[name], x=0.02, ha="left", fontsize=11)
 
 
 def draw_casualties(summary: dict, out_dir: Path) -> list[Path]:
     """Distributions of killed, wounded, TBI and all casualties per attack."""
     metrics = summary["metrics"]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), layout="constrained")
-    for ax, name in zip(axes.flat, CATEGORIES, strict=True):
-        m = metrics[name]
-        values, shares = _histogram(m)
-        if values.max() > 40:  # bin wide distributions; keep zero as its own bar
-            edges = np.unique(np.linspace(1, values.max() + 1, 31).astype(int))
-            positive = values > 0
-            binned, _ = np.histogram(values[positive], bins=edges, weights=shares[positive])
-            ax.bar(
-                edges[:-1],
-                binned,
-                width=np.diff(edges),
-                align="edge",
-                color=CATEGORY_COLOURS[name],
-                label="people hurt",
-            )
-            ax.bar(
-                [0],
-                shares[values == 0].sum(),
-                width=max(1, np.diff(edges)[0]) * 0.8,
-                color="white",
-                edgecolor=CATEGORY_COLOURS[name],
-                hatch="//",
-                label="none",
-            )
-        else:
-            zero = values == 0
-            ax.bar(values[~zero], shares[~zero], color=CATEGORY_COLOURS[name], width=0.8)
-            ax.bar(
-                values[zero],
-                shares[zero],
-                color="white",
-                hatch="//",
-                width=0.8,
-                edgecolor=CATEGORY_COLOURS[name],
-            )
-            integer_ticks(ax.xaxis)
-        ax.set_yscale("log")
-        ax.set_ylim(bottom=max(0.5 / max(summary["runs"], 1), 1e-6), top=1.5)
-        ax.set_title(CATEGORY_LABELS[name], loc="left", fontsize=11)
-        ax.set_xlabel("people per attack (count)")
-        ax.set_ylabel("share of replications (log)")
-        ax.grid(axis="y", alpha=0.3, which="both")
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.text(
-            0.98,
-            0.95,
-            _stats_text(m),
-            transform=ax.transAxes,
-            ha="right",
-            va="top",
-            fontsize=8.5,
-            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.7"},
-        )
+    fig = plt.figure(figsize=(11, 7), layout="constrained")
+    panels = np.asarray(fig.subfigures(2, 2)).flat
+    for panel, name in zip(panels, CATEGORIES, strict=True):
+        _casualty_panel(panel, name, metrics[name], summary["runs"])
     fig.suptitle(
-        f"{summary['scenario']}: casualties per attack "
-        f"({summary['runs']:,} simulated attacks; hatched bar = nobody hurt)"
+        f"{summary['scenario']}: people hurt per attack ({summary['runs']:,} simulated attacks)"
+        "\nleft of each panel: the share of attacks that hurt nobody; right: the others, on a "
+        "log scale"
     )
     return save(fig, out_dir / "casualties")
 
@@ -178,13 +200,14 @@ def draw_impact_map(
             va="bottom",
             fontsize=9,
             color="#00441b",
-            zorder=4,
-            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1},
+            zorder=5,  # above the points: a label is never hidden under impacts
+            bbox={"facecolor": "white", "alpha": 0.95, "edgecolor": "#238b45", "pad": 2},
         )
         xs += [cx - w / 2, cx + w / 2]
         ys += [cy - h / 2, cy + h / 2]
     _defended_zones(ax, scenario)
     debris = impacts[:, 4] > 0 if len(impacts) else np.zeros(0, dtype=bool)
+    colours = type_colours(scenario.threat_types)
     for t, name in enumerate(scenario.threat_types):
         pts = impacts[(impacts[:, 1] == t) & ~debris] if len(impacts) else np.empty((0, 5))
         if len(pts) == 0:
@@ -194,7 +217,7 @@ def draw_impact_map(
             pts[:, 2],
             pts[:, 3],
             s=9,
-            color=type_colour(t),
+            color=colours[name],
             alpha=alpha,
             lw=0,
             zorder=3,
@@ -260,30 +283,26 @@ def _defended_zones(ax: Axes, scenario: Scenario) -> None:
 
 
 def draw_interceptors(summary: dict, scenario: Scenario, out_dir: Path) -> list[Path]:
-    """Interceptors fired per attack, per battery."""
+    """Interceptors fired per attack, per battery (no figure without batteries)."""
     metrics = summary["metrics"]
-    fig, ax = new_figure()
     batteries = scenario.battery_names
     if not batteries:
-        ax.text(
-            0.5,
-            0.5,
-            "no batteries in this scenario",
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-        )
-    width = 0.8 / max(len(batteries), 1)
+        return []
+    colours = battery_colours(batteries)
+    fig, ax = new_figure()
+    width = 0.8 / len(batteries)
     lines = []
     top = 0.0
+    seen: list[np.ndarray] = []
     for b, name in enumerate(batteries):
         m = metrics[f"interceptors.{name}"]
         values, shares = _histogram(m)
+        seen.append(values)
         ax.bar(
             values - 0.4 + width * (b + 0.5),
             shares,
             width=width,
-            color=BATTERY_PALETTE[b % len(BATTERY_PALETTE)],
+            color=colours[name],
             label=name,
         )
         top = max(top, float(shares.max()))
@@ -293,21 +312,20 @@ def draw_interceptors(summary: dict, scenario: Scenario, out_dir: Path) -> list[
             f"engaged, {killed['mean']:.1f} killed (means)"
         )
     ax.set_xlabel("interceptors fired in one attack (count)")
-    ax.set_ylabel("share of replications")
-    integer_ticks(ax.xaxis)
+    ax.set_ylabel("share of simulated attacks")
+    count_axis(ax.xaxis, np.concatenate(seen))
     ax.set_title(f"{summary['scenario']}: interceptors used per battery")
-    if batteries:
-        ax.set_ylim(0, top * (1.25 + 0.07 * len(batteries)))
-        ax.legend(loc="upper right", frameon=False)
-        ax.text(
-            0.02,
-            0.97,
-            "\n".join(lines),
-            transform=ax.transAxes,
-            va="top",
-            fontsize=8.5,
-            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.7"},
-        )
+    share_axis(ax, top, 1.25 + 0.07 * len(batteries))
+    ax.legend(loc="upper right", frameon=False)
+    ax.text(
+        0.02,
+        0.97,
+        "\n".join(lines),
+        transform=ax.transAxes,
+        va="top",
+        fontsize=8.5,
+        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.7"},
+    )
     return save(fig, out_dir / "interceptors")
 
 

@@ -610,7 +610,9 @@ def draw_sobol(sweep: dict, folder: Path) -> list[Path]:
         row[0].set_ylabel("Sobol index")
     bottom = min(0.0, min(lows)) - 0.05
     axes.flat[0].set_ylim(bottom, max(highs) + 0.08)
-    axes.flat[0].legend(fontsize=8.5, frameon=False, loc="upper left", ncols=2)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    # above the panels, not over the first bars and their error bars
+    fig.legend(handles, labels, fontsize=8.5, frameon=False, loc="outside upper right", ncols=2)
     fig.suptitle(f"{_title(sweep)}\nSobol sensitivity indices of each metric's mean")
     names = [f"{short[p]} = {p}" for p in params if short[p] != p]
     lines = [

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from matplotlib.lines import Line2D
 
 from sim.model.scenario import Scenario
-from sim.plots.style import BATTERY_PALETTE, new_figure, save, type_colour
+from sim.plots.style import battery_colours, new_figure, save, type_colours
 
 if TYPE_CHECKING:  # a trace is a list of the engine's records; figures only read them
     from sim.engine.trace import TraceEvent
@@ -52,10 +52,8 @@ def draw_timeline(log: Sequence[TraceEvent], scenario: Scenario, out_stem: Path)
     threats = sorted({e.threat for e in log if e.threat >= 0})
     kinds = {e.threat: e.type for e in log if e.threat >= 0}
     row = {t: r for r, t in enumerate(threats)}
-    batteries = {
-        b: BATTERY_PALETTE[k % len(BATTERY_PALETTE)] for k, b in enumerate(scenario.battery_names)
-    }
-    types = {name: t for t, name in enumerate(scenario.threat_types)}
+    batteries = battery_colours(scenario.battery_names)
+    colours = type_colours(scenario.threat_types)
     fig, ax = new_figure(9, max(3.0, 0.28 * len(threats) + 1.8))
     ax.grid(axis="x", alpha=0.3)
     start = {e.threat: e.time for e in log if e.kind == "launch" and e.threat >= 0}
@@ -65,17 +63,30 @@ def draw_timeline(log: Sequence[TraceEvent], scenario: Scenario, out_stem: Path)
             ax.plot(
                 [start[t], end[t]],
                 [row[t], row[t]],
-                color=type_colour(types.get(kinds[t], 0)),
+                color=colours.get(kinds[t], "0.5"),
                 lw=2,
                 alpha=0.6,
                 solid_capstyle="butt",
             )
+    names = list(batteries)
+    lane = {b: 0.22 * (k + 1) / len(names) for k, b in enumerate(names)}
     seen: set[str] = set()
     for e in log:
         kind, t = e.kind, e.threat
         if kind == "fire" and t in row:
+            # each battery's shots in a lane of their own just below the line, edged in
+            # white: one battery's triangles never vanish on another's or on the line
             colour = batteries.get(e.battery, "k")
-            ax.scatter(e.time, row[t], marker="^", s=28, color=colour, zorder=3)
+            ax.scatter(
+                e.time,
+                row[t] + lane.get(e.battery, 0.0),
+                marker="^",
+                s=32,
+                color=colour,
+                edgecolors="white",
+                linewidths=0.6,
+                zorder=3,
+            )
         elif kind in MARKERS and t in row:
             style = dict(MARKERS[kind])
             label = style.pop("label")
@@ -84,11 +95,9 @@ def draw_timeline(log: Sequence[TraceEvent], scenario: Scenario, out_stem: Path)
         elif kind == "alarm":
             ax.axvline(e.time, color="#ff7f00", ls="--", lw=1.2, label="alarm")
     for b, colour in batteries.items():
-        ax.scatter([], [], marker="^", s=28, color=colour, label=f"fired by {b}")
-    for name, t in types.items():
-        ax.add_line(
-            Line2D([], [], color=type_colour(t), lw=2, alpha=0.6, label=f"{name} in flight")
-        )
+        ax.scatter([], [], marker="^", s=32, color=colour, label=f"fired by {b}")
+    for name, colour in colours.items():
+        ax.add_line(Line2D([], [], color=colour, lw=2, alpha=0.6, label=f"{name} in flight"))
     ax.set_yticks(range(len(threats)), [f"#{t} {kinds[t]}" for t in threats], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("time from the start of the attack (s)")

@@ -1,0 +1,1 @@
+"""The example scenarios shipped with adsim (``adsim examples DIR`` copies them out)."""
