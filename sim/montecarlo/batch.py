@@ -211,14 +211,14 @@ def perform(
     cluster: str | None = None,
     progress: Callable[[int], None] | None = None,
     aggregate: bool = True,
-    run: Callable[[Task], TaskResult] = run_task,
+    run: Callable[[Task], TaskResult] | None = None,
 ) -> Generator[Done, None, None]:
     """Run ``tasks`` on ``workers`` processes (or a Dask ``cluster``); yield them in order.
 
     Closing the iterator early (a study that has what it needs) cancels the tasks still
     queued and stops the workers. ``progress(n)`` is told of every n replications done (or
-    of the units of work a result reports). ``run`` runs one task (in a worker): a campaign
-    passes its own, whose results name their columns.
+    of the units of work a result reports). ``run`` runs one task (in a worker; default
+    ``run_task``): a campaign passes its own, whose results name their columns.
     """
     workers = default_workers() if workers is None else max(1, workers)
     pending: dict[Tag, Aggregate] = {}  # distributions of the tags not yet complete
@@ -229,7 +229,8 @@ def perform(
             queued.append(task)
             yield task
 
-    results = ordered_map(run, feed(), workers, cluster)
+    # looked up now, not at definition: run_task may be replaced (tests replay chunks)
+    results = ordered_map(run or run_task, feed(), workers, cluster)
     try:
         for res in results:
             task = queued.popleft()
