@@ -269,14 +269,21 @@ def make_page(default: str, extra: dict[str, Path]) -> pn.template.BaseTemplate 
     )
 
 
-def serve(default: str, extra: dict[str, Path], host: str, port: int, show: bool) -> None:
-    """Serve the page until interrupted."""
+def serve(default: str, extra: dict[str, Path], host: str, port: int, show: bool) -> Any:
+    """The page's server, started but not yet serving: the caller runs its ``io_loop``
+    (and stops it on a signal: an exception raised in a signal handler would be caught by
+    the server's callbacks, not end the program)."""
     pn.extension()
-    pn.serve(
+    server = pn.serve(
         {"/": lambda: make_page(default, extra)},
         address=host,
         port=port,
-        show=show,
+        show=False,
+        start=False,
         title="adsim: what if?",
         websocket_origin=[f"{host}:{port}", f"localhost:{port}"],
     )
+    server.start()
+    if show:
+        server.io_loop.add_callback(server.show, "/")
+    return server

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from sim.cli import command
+from sim.cli import STOPS, Stopped, command
 from sim.cli.common import say
 from sim.io.errors import InputError
 
@@ -37,5 +38,16 @@ def app_cmd(
     if not 1 <= port <= 65535:
         raise InputError("--port", str(port), "expected a port number from 1 to 65535")
     default = scenario.stem if scenario is not None else next(iter(bundled()))
+    server = serve(default, extra, host, port, show)
+    got: list[int] = []
+
+    def stop(signum: int, frame: Any) -> None:
+        got.append(signum)
+        server.io_loop.add_callback_from_signal(server.io_loop.stop)
+
+    for s in STOPS:
+        signal.signal(s, stop)
     say(f"adsim app on http://{host}:{port}/ (Ctrl-C to stop)")
-    serve(default, extra, host, port, show)
+    server.io_loop.start()
+    if got:
+        raise Stopped(got[0])
