@@ -49,12 +49,20 @@ def _validator():  # noqa: ANN202
     return jsonschema.Draft202012Validator(schema)
 
 
-@pytest.mark.parametrize(
-    "path",
-    sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if not p.name.startswith("study"))
-    + sorted((ROOT / "tests" / "scenarios").glob("*.yaml")),
-    ids=lambda p: p.name,
-)
+def _scenario_files() -> list[Path]:
+    """The bundled and test scenarios (not the study and campaign files beside them)."""
+    files = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted(
+        (ROOT / "tests" / "scenarios").glob("*.yaml")
+    )
+    return [
+        p
+        for p in files
+        if not {"study", "campaign"} & set(yaml.safe_load(p.read_text()) or {})
+        and not p.name.startswith("study")
+    ]
+
+
+@pytest.mark.parametrize("path", _scenario_files(), ids=lambda p: p.name)
 def test_scenarios_are_valid_under_the_schema(path: Path) -> None:
     errors = list(_validator().iter_errors(yaml.safe_load(path.read_text())))
     assert not errors, [e.message for e in errors]
@@ -67,6 +75,7 @@ def test_scenarios_are_valid_under_the_schema(path: Path) -> None:
         (lambda d: d["threats"]["srbm"].update(count={"uniform": [1, 3]}), "count"),
         (lambda d: d.update(colour="red"), "colour"),
         (lambda d: d["threats"]["srbm"].update(cep_m={"normal": [50]}), "cep_m"),
+        (lambda d: d["threats"]["srbm"].pop("flight_time_s"), "flight_time_s"),  # no weapon
     ],
 )
 def test_schema_rejects_what_check_rejects(edit, where: str) -> None:  # noqa: ANN001
@@ -81,22 +90,28 @@ def test_examples_copies_scenarios_and_catalogue(tmp_path: Path) -> None:
     out = tmp_path / "ex"
     result = runner.invoke(app, ["examples", str(out)])
     assert result.exit_code == 0, result.output
-    names = {p.name for p in out.iterdir()}
-    assert {"al-asad-2024-01-20.yaml", "teach-channel-saturation.yaml", "weapons.yaml"} <= names
-    for p in (ROOT / "scenarios").glob("*.yaml"):
-        assert (out / p.name).read_bytes() == p.read_bytes()
+    names = {str(p.relative_to(out)) for p in out.rglob("*.yaml")}
+    assert {"scenarios/al-asad-2024-01-20.yaml", "events/taji-2020-03-11.yaml"} <= names
+    assert "weapons.yaml" in names
+    for folder in ("scenarios", "events"):
+        for p in (ROOT / folder).glob("*.yaml"):
+            assert (out / folder / p.name).read_bytes() == p.read_bytes()
     again = runner.invoke(app, ["examples", str(out)])
     assert again.exit_code == 2 and "--force" in again.output
     assert len(again.output.strip().splitlines()) == 1
     assert runner.invoke(app, ["examples", str(out), "--force"]).exit_code == 0
-    check = runner.invoke(app, ["check", str(out / "al-asad-2024-01-20.yaml")])
+    check = runner.invoke(app, ["check", str(out / "scenarios" / "al-asad-2024-01-20.yaml")])
     assert check.exit_code == 0, check.output
+    from sim.io.events import load_event  # an event finds its scenario where it was copied
+
+    assert load_event(out / "events" / "taji-2020-03-11.yaml")
 
 
 def test_shipped_files_match_the_repository() -> None:
     files = shipped_files()
-    for p in (ROOT / "scenarios").glob("*.yaml"):
-        assert files[p.name] == p.read_bytes()
+    for folder in ("scenarios", "events"):
+        for p in (ROOT / folder).glob("*.yaml"):
+            assert files[f"{folder}/{p.name}"] == p.read_bytes()
 
 
 def test_typed_and_licensed() -> None:

@@ -12,14 +12,19 @@ from sim.cli import command
 from sim.cli.common import say
 from sim.io.errors import InputError
 
+FOLDERS = ("scenarios", "events")  # laid out as in the repository: events name
+# their scenarios as ../scenarios/NAME.yaml, and study files name ../events/NAME.yaml
+
 
 def shipped_files() -> dict[str, bytes]:
-    """The example scenarios and the weapon catalogue, by the name they are copied to."""
+    """The example scenarios, the public events and the weapon catalogue, by the path
+    (relative to the folder they are copied into) they are copied to."""
     files: dict[str, bytes] = {}
-    scenarios = resources.files("sim.examples") / "scenarios"
-    for entry in sorted(scenarios.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            files[entry.name] = entry.read_bytes()
+    for folder in FOLDERS:
+        entries = (resources.files("sim.examples") / folder).iterdir()
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name.endswith(".yaml"):
+                files[f"{folder}/{entry.name}"] = entry.read_bytes()
     catalogue = resources.files("sim.catalogue") / "weapons.yaml"
     files["weapons.yaml"] = catalogue.read_bytes()
     return files
@@ -35,7 +40,7 @@ def examples(
         bool, typer.Option("--force", help="Overwrite files of the same name.")
     ] = False,
 ) -> None:
-    """Copy the bundled example scenarios and the weapon catalogue into DIR."""
+    """Copy the bundled scenarios, public events and weapon catalogue into DIR."""
     files = shipped_files()
     if folder.exists() and not folder.is_dir():
         raise InputError(str(folder), "", "exists and is not a folder; expected a folder")
@@ -48,12 +53,12 @@ def examples(
             "or choose another folder",
         )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         for name, data in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / name).write_bytes(data)
     except OSError as exc:
         raise InputError(str(folder), "", f"cannot write there: {exc.strerror}") from None
-    first = folder / "teach-channel-saturation.yaml"
+    first = folder / "scenarios" / "teach-channel-saturation.yaml"
     say(f"{len(files)} files in {folder}/: try `adsim run {first}`")
 
 

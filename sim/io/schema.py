@@ -47,6 +47,20 @@ class _Scenario(GenerateJsonSchema):
         return _plain(dft)
 
 
+def _weapons_may_fill(threat_group: dict[str, Any]) -> None:
+    """A threat type that names a catalogue ``weapon`` may leave out what the catalogue
+    fills in (``sim.io.weapons``); one that names none must give it."""
+    from sim.catalogue import catalogue
+
+    fillable = {key.split(".")[0] for wc in catalogue().classes.values() for key in wc.values}
+    required = threat_group.get("required", [])
+    lifted = [k for k in required if k in fillable]
+    if lifted:
+        threat_group["required"] = [k for k in required if k not in fillable]
+        threat_group["if"] = {"not": {"required": ["weapon"]}}
+        threat_group["then"] = {"required": lifted}
+
+
 def scenario_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a scenario file."""
     from sim.model.scenario import Scenario
@@ -54,6 +68,7 @@ def scenario_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {}
     body = shared_values(Scenario.model_json_schema(schema_generator=_Scenario), defs)
     body["$defs"] = {**body.get("$defs", {}), **dict(sorted(defs.items()))}
+    _weapons_may_fill(body["$defs"]["ThreatGroup"])
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
