@@ -29,6 +29,7 @@ from sim.engine.replication import run_replication
 from sim.model.scenario import Scenario
 from sim.model.uncertain import draw_uncertain
 from sim.montecarlo.aggregate import Aggregate
+from sim.montecarlo.collector import collect_if_due, collector_paused
 from sim.montecarlo.executors import default_workers, ordered_map
 from sim.montecarlo.streams import RUN, Purpose, ReplicationStreams, Stream
 from sim.outcomes import RATIO_NAMES, metric_names, ratio_values
@@ -123,22 +124,24 @@ def run_task(task: Task) -> TaskResult:
     uncertain: tuple[str, ...] = ()
     streams = ReplicationStreams(task.seed, task.stream)
     draws: ReplicationStreams | None = None
-    for i in range(task.start, task.stop):
-        s, values = task.source.scenario(task.seed, i)
-        if s.uncertainties:
-            if draws is None:
-                draws = ReplicationStreams(task.seed, uncertainty_stream(task.stream))
-                uncertain = tuple(s.uncertainties)
-            s, u = draw_uncertain(s, draws.rng(i))
-            drawn.append(u)
-        rep = run_replication(s, streams.rng(i))
-        rows.append(rep.row)
-        if values is not None:
-            inputs.append(values)
-        if i < task.keep_impacts and len(rep.impact_x):
-            impacts.append(_impact_rows(i, rep.impact_type, rep.impact_x, rep.impact_y, 0.0))
-        if i < task.keep_impacts and len(rep.debris_x):
-            impacts.append(_impact_rows(i, rep.debris_type, rep.debris_x, rep.debris_y, 1.0))
+    with collector_paused():  # linear cost in large salvos (sim.montecarlo.collector)
+        for i in range(task.start, task.stop):
+            s, values = task.source.scenario(task.seed, i)
+            if s.uncertainties:
+                if draws is None:
+                    draws = ReplicationStreams(task.seed, uncertainty_stream(task.stream))
+                    uncertain = tuple(s.uncertainties)
+                s, u = draw_uncertain(s, draws.rng(i))
+                drawn.append(u)
+            rep = run_replication(s, streams.rng(i))
+            rows.append(rep.row)
+            if values is not None:
+                inputs.append(values)
+            if i < task.keep_impacts and len(rep.impact_x):
+                impacts.append(_impact_rows(i, rep.impact_type, rep.impact_x, rep.impact_y, 0.0))
+            if i < task.keep_impacts and len(rep.debris_x):
+                impacts.append(_impact_rows(i, rep.debris_type, rep.debris_x, rep.debris_y, 1.0))
+            collect_if_due()
     return TaskResult(
         tag=task.tag,
         start=task.start,
