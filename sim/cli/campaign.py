@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import typer
-from rich import box
 from rich.table import Table
 
 from sim.cli import command
-from sim.cli.common import kept, out, output_dir, progress_bar, say
+from sim.cli.common import kept, out, output_dir, progress_bar, results_table, say
 from sim.cli.run import (
     ClusterOpt,
     JsonOpt,
@@ -53,7 +52,7 @@ SHOWN = ("attacks", "leaked", "interceptors", "casualties", "intercepted_fractio
 
 def campaign_table(result: CampaignResult, title: str) -> Table:
     """The campaign's distributions: the main totals, stock-outs and costs."""
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = results_table(title)
     for col in ("metric", "mean", "±95% CI", "p05", "p50", "p95", "n"):
         table.add_column(col, justify="left" if col == "metric" else "right", no_wrap=True)
     c = result.campaign
@@ -214,12 +213,7 @@ def _sweep(
     if as_json:
         typer.echo(json_text(doc))
         return
-    table = Table(
-        title=f"{base.name}: sweep, {doc['runs']:,} campaigns per point",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
+    table = results_table(f"{base.name}: sweep, {doc['runs']:,} campaigns per point")
     for col in (
         *doc["parameters"],
         "leaked (mean)",

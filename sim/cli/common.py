@@ -6,7 +6,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
+import typer
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -18,6 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 from rich.text import Text
 
 from sim.io.errors import InputError
@@ -99,3 +103,36 @@ def say(message: str) -> None:
 def interactive() -> bool:
     """Whether stderr is a terminal."""
     return sys.stderr.isatty()
+
+
+def results_table(title: str, collapse_padding: bool = False) -> Table:
+    """A table in the one style of adsim's printed results: title on the left, a rule under
+    the header, no outer padding."""
+    return Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=collapse_padding,
+    )
+
+
+ResultsArg = Annotated[
+    Path,
+    typer.Argument(
+        help="A results folder of `adsim run`, `sweep` or `calibrate`.",
+        metavar="DIR",
+        readable=False,
+    ),
+]
+
+
+def must_be_results_folder(results: Path) -> None:
+    """Refuse a DIR argument that is not a folder (before any work)."""
+    if not results.is_dir():
+        raise InputError(
+            str(results),
+            "",
+            "is not a folder; expected a results folder written by `adsim run`, `sweep` or "
+            "`calibrate`",
+        )

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from sim.cli import command
-from sim.cli.common import kept, out, output_dir, progress_bar, say
+from sim.cli.common import kept, out, output_dir, progress_bar, results_table, say
 from sim.cli.run import ClusterOpt, JsonOpt, WorkersOpt, _capped, _check_counts
 from sim.io.errors import InputError
 from sim.io.events import load_events
@@ -41,7 +40,7 @@ def _yes(flag: bool) -> str:
 
 def score_table(doc_events: list[dict], title: str) -> Table:
     """Per (event, metric): observed, predictive summary and scores."""
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = results_table(title)
     for col in (
         "event",
         "metric",
@@ -138,12 +137,9 @@ def validate_cmd(
 
 
 def _posterior_table(doc: dict) -> Table:
-    table = Table(
-        title=f"joint posterior: {doc['draws']:,} draws x {doc['per_draw']} replications per "
-        f"event; {doc['draws_with_weight']:,} with weight; ESS {doc['ess']:.1f}",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
+    table = results_table(
+        f"joint posterior: {doc['draws']:,} draws x {doc['per_draw']} replications per "
+        f"event; {doc['draws_with_weight']:,} with weight; ESS {doc['ess']:.1f}"
     )
     for col in ("unknown", "prior", "mean", "sd", "q05", "q50", "q95"):
         table.add_column(col, justify="left" if col in ("unknown", "prior") else "right")

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
-import typer
-
 from sim.cli import command
-from sim.cli.common import say
-from sim.io.errors import InputError
+from sim.cli.common import ResultsArg, must_be_results_folder, say
 from sim.io.folders import OutputFolder
 
 REPORT = "report.html"  # sim.report.REPORT (the package is imported when it is needed)
@@ -17,23 +11,10 @@ REPORT = "report.html"  # sim.report.REPORT (the package is imported when it is 
 
 @command()
 def report(
-    results: Annotated[
-        Path,
-        typer.Argument(
-            help="A results folder of `adsim run`, `sweep` or `calibrate`.",
-            metavar="DIR",
-            readable=False,
-        ),
-    ],
+    results: ResultsArg,
 ) -> None:
     """Write DIR/report.html: the question, assumptions, results, figures and provenance."""
-    if not results.is_dir():
-        raise InputError(
-            str(results),
-            "",
-            "is not a folder; expected a results folder written by `adsim run`, `sweep` or "
-            "`calibrate`",
-        )
+    must_be_results_folder(results)
     from sim.report import write_report
 
     with OutputFolder(results, None, (REPORT,), option=str(results), create=False) as stage:

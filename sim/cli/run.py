@@ -10,12 +10,20 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich import box
 from rich.table import Table
 
 from sim.catalogue import catalogue
 from sim.cli import command
-from sim.cli.common import kept, out, output_dir, progress_bar, say
+from sim.cli.common import (
+    ResultsArg,
+    kept,
+    must_be_results_folder,
+    out,
+    output_dir,
+    progress_bar,
+    results_table,
+    say,
+)
 from sim.engine.replication import run_replication
 from sim.io.documents import check_calibration, check_run_summary, check_sweep
 from sim.io.errors import InputError, OptionError
@@ -181,13 +189,7 @@ def not_a_study(scenario: Path) -> None:
 
 def summary_table(result: MonteCarloResult, title: str) -> Table:
     """The readable summary of a run: one line per metric."""
-    table = Table(
-        title=title,
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-    )
+    table = results_table(title, collapse_padding=True)
     for col in ("metric", "mean", "±95% CI", "p05", "p50", "p95", "max", "P(0)"):
         table.add_column(col, justify="left" if col == "metric" else "right", no_wrap=True)
     for name, m in result.metrics.items():
@@ -216,12 +218,9 @@ def summary_table(result: MonteCarloResult, title: str) -> Table:
 def drivers_table(block: dict) -> Table:
     """What drives the answer: the three uncertain paths with the largest first-order index
     for each main metric."""
-    table = Table(
-        title=f"what drives the answer: first-order index S1 (share of the metric's variance "
+    table = results_table(
+        f"what drives the answer: first-order index S1 (share of the metric's variance "
         f"that the path alone explains), first {block['replications']:,} replications",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
         collapse_padding=True,
     )
     for col in ("metric", "#", "uncertain path", "S1", "±95%"):
@@ -468,23 +467,10 @@ def trace(
 
 @command()
 def plot(
-    results: Annotated[
-        Path,
-        typer.Argument(
-            help="A results folder of `adsim run`, `sweep` or `calibrate`.",
-            metavar="DIR",
-            readable=False,
-        ),
-    ],
+    results: ResultsArg,
 ) -> None:
     """Redraw the figures of a results folder (run, sweep or calibration)."""
-    if not results.is_dir():
-        raise InputError(
-            str(results),
-            "",
-            "is not a folder; expected a results folder written by `adsim run`, `sweep` or "
-            "`calibrate`",
-        )
+    must_be_results_folder(results)
     with OutputFolder(results, None, ("figures",), option=str(results), create=False) as stage:
         if (results / "sweep.json").is_file():
             written = _plot_sweep(results, stage)

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich import box
 from rich.table import Table
 
 from sim.cli import command
-from sim.cli.common import kept, out, output_dir, progress_bar, say
+from sim.cli.common import kept, out, output_dir, progress_bar, results_table, say
 from sim.cli.run import (
     ClusterOpt,
     JsonOpt,
@@ -76,12 +75,9 @@ def _short_names(paths: list[str]) -> list[str]:
 
 
 def _sweep_table(doc: dict, limit: int = 40) -> Table:
-    table = Table(
-        title=f"{doc['scenario']}: {doc['design']} sweep, {len(doc['points'])} points x "
-        f"{doc['runs']:,} runs (means per attack; 95% CIs in points.csv)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
+    table = results_table(
+        f"{doc['scenario']}: {doc['design']} sweep, {len(doc['points'])} points x "
+        f"{doc['runs']:,} runs (means per attack; 95% CIs in points.csv)"
     )
     for name in _short_names(doc["parameters"]):
         table.add_column(name, justify="right", no_wrap=True)
@@ -96,12 +92,7 @@ def _sweep_table(doc: dict, limit: int = 40) -> Table:
 
 
 def _sensitivity_table(doc: dict) -> Table:
-    table = Table(
-        title="Sobol indices (first order S1, total ST, ± 95% CI)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
+    table = results_table("Sobol indices (first order S1, total ST, ± 95% CI)")
     table.add_column("metric")
     table.add_column("parameter")
     table.add_column("S1", justify="right")
@@ -224,12 +215,9 @@ def sweep(
 
 
 def _posterior_table(doc: dict) -> Table:
-    table = Table(
-        title=f"{doc['scenario']}: posterior of the unknowns ({doc['accepted']:,} accepted of "
-        f"{doc['tried']:,} tries, rate {doc['acceptance_rate']:.3g})",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
+    table = results_table(
+        f"{doc['scenario']}: posterior of the unknowns ({doc['accepted']:,} accepted of "
+        f"{doc['tried']:,} tries, rate {doc['acceptance_rate']:.3g})"
     )
     for col in ("unknown", "prior", "mean", "sd", "q05", "q50", "q95"):
         table.add_column(col, justify="left" if col in ("unknown", "prior") else "right")
@@ -241,11 +229,8 @@ def _posterior_table(doc: dict) -> Table:
 
 
 def _predictive_table(doc: dict) -> Table:
-    table = Table(
-        title=f"posterior predictive: the next such attack ({doc['predictive_runs']:,} runs)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
+    table = results_table(
+        f"posterior predictive: the next such attack ({doc['predictive_runs']:,} runs)"
     )
     for col in ("metric", "mean", "p05", "p50", "p95", "P(0)"):
         table.add_column(col, justify="left" if col == "metric" else "right")

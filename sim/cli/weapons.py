@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich import box
-from rich.table import Table
 
 from sim.catalogue import catalogue
 from sim.cli import command
-from sim.cli.common import out
+from sim.cli.common import out, results_table
 from sim.io.errors import InputError
 
 
@@ -29,13 +27,7 @@ def weapons(
     for wc in cat.classes.values():
         if name is not None and wc.name != name:
             continue
-        table = Table(
-            title=f"{wc.name}: {wc.description}",
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-            collapse_padding=True,
-        )
+        table = results_table(f"{wc.name}: {wc.description}", collapse_padding=True)
         table.add_column("key", no_wrap=True)
         table.add_column("value", no_wrap=True)
         table.add_column("source")
