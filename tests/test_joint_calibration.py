@@ -125,3 +125,9 @@ def test_the_study_file_form_runs_and_reports_the_ess(tmp_path: Path) -> None:
     assert doc["draws"] == 100 and doc["per_draw"] == 2 and 0 < doc["ess"] <= 100
     assert set(doc["predictive"]) == {"one", "two"}
     assert (out / "calibration.json").exists()
+    assert list((out / "figures").glob("joint_predictive_pit.*"))
+    bare = tmp_path / "bare"
+    again = CliRunner().invoke(app, [*args, "--out", str(bare), "--json", "--no-figures"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["ess"] == doc["ess"]  # the same calibration, no figure
+    assert not (bare / "figures").exists() or not list((bare / "figures").iterdir())

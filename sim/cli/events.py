@@ -161,6 +161,7 @@ def run_joint(
     predictive_runs: int,
     as_json: bool,
     cluster: str | None,
+    figures: bool = True,
 ) -> None:
     """The joint calibration behind ``adsim calibrate --events`` and its study file."""
     settings_file = study_file or unknowns_file
@@ -190,7 +191,7 @@ def run_joint(
                     plan, stage.folder, workers, cluster, advance, predictive_runs
                 )
             doc = result.document()
-            if predictive_runs and doc["predictive_overall"]:
+            if figures and predictive_runs and doc["predictive_overall"]:
                 from sim.plots.validation_figures import draw_pit
 
                 draw_pit(

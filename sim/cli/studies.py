@@ -318,6 +318,7 @@ def calibrate_cmd(
             predictive_runs if predictive_runs != PREDICTIVE_RUNS else JOINT_PREDICTIVE_RUNS,
             as_json,
             cluster,
+            figures,
         )
         return
     if len(targets) != 1:
