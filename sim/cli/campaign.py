@@ -17,6 +17,7 @@ from sim.cli import command
 from sim.cli.common import kept, out, output_dir, progress_bar, results_table, say
 from sim.cli.run import (
     ClusterOpt,
+    FiguresOpt,
     JsonOpt,
     OutOpt,
     RunsOpt,
@@ -88,7 +89,7 @@ def campaign(
     set_: SetOpt = None,
     out_dir: OutOpt = None,
     as_json: JsonOpt = False,
-    figures: Annotated[bool, typer.Option(help="Draw the figures.")] = True,
+    figures: FiguresOpt = True,
     cluster: ClusterOpt = None,
     vary: Annotated[
         list[str] | None,

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from sim.cli import command
 from sim.cli.common import kept, out, output_dir, progress_bar, results_table, say
-from sim.cli.run import ClusterOpt, JsonOpt, WorkersOpt, _capped, _check_counts
+from sim.cli.run import ClusterOpt, FiguresOpt, JsonOpt, WorkersOpt, _capped, _check_counts
 from sim.io.errors import InputError
 from sim.io.events import load_events
 from sim.io.folders import OutputFolder
@@ -102,7 +102,7 @@ def validate_cmd(
         str | None, typer.Option("--out", help="Output folder (default results/validation/).")
     ] = None,
     as_json: JsonOpt = False,
-    figures: Annotated[bool, typer.Option(help="Draw the figures.")] = True,
+    figures: FiguresOpt = True,
     cluster: ClusterOpt = None,
 ) -> None:
     """Score each event's predictive distribution against what was observed."""

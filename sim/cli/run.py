@@ -66,6 +66,7 @@ OutOpt = Annotated[
     str | None, typer.Option("--out", help="Output folder (default results/<name>/).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only the result JSON.")]
+FiguresOpt = Annotated[bool, typer.Option(help="Draw the figures.")]
 # What a run's commit replaces as a set (figures/ goes when a new run draws none).
 RUN_FILES = (
     "summary.json",
@@ -250,7 +251,7 @@ def run(
             "(--runs is the cap)."
         ),
     ] = None,
-    figures: Annotated[bool, typer.Option(help="Draw the figures.")] = True,
+    figures: FiguresOpt = True,
     cluster: ClusterOpt = None,
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html (see `adsim report`).")

@@ -13,6 +13,7 @@ from sim.cli import command
 from sim.cli.common import kept, out, output_dir, progress_bar, results_table, say
 from sim.cli.run import (
     ClusterOpt,
+    FiguresOpt,
     JsonOpt,
     RunsOpt,
     SeedOpt,
@@ -143,7 +144,7 @@ def sweep(
         typer.Option("--out", help="Output folder (default results/<name>-sweep/)."),
     ] = None,
     as_json: JsonOpt = False,
-    figures: Annotated[bool, typer.Option(help="Draw the figures.")] = True,
+    figures: FiguresOpt = True,
     cluster: ClusterOpt = None,
 ) -> None:
     """Run a scenario at the points of a design; resumable; Sobol indices for sobol."""
@@ -284,7 +285,7 @@ def calibrate_cmd(
     ] = PREDICTIVE_RUNS,
     max_tries: Annotated[int, typer.Option(help="Give up after this many tries.")] = MAX_TRIES,
     as_json: JsonOpt = False,
-    figures: Annotated[bool, typer.Option(help="Draw the figures.")] = True,
+    figures: FiguresOpt = True,
     cluster: ClusterOpt = None,
 ) -> None:
     """Infer the scenario's unknowns from its evidence; predict the next such attack.
