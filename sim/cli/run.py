@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -39,9 +40,9 @@ from sim.io.results import (
     write_json_atomic,
     write_yaml,
 )
-from sim.model.scenario import LIMITS
+from sim.model.scenario import LIMITS, Scenario
 from sim.montecarlo.batch import replication_scenario
-from sim.montecarlo.executors import check_cluster, default_workers
+from sim.montecarlo.executors import call_each, check_cluster, default_workers
 from sim.montecarlo.importance import top_drivers
 from sim.montecarlo.run import MonteCarloResult, run_monte_carlo
 from sim.montecarlo.streams import RUN, replication_rng
@@ -303,11 +304,15 @@ def run(
                 summary["weapon_catalogue"] = catalogue().version
             write_json_atomic(stage.path("summary.json"), summary)
             if figures:
-                from sim.plots import draw_run_figures
-
-                draw_run_figures(summary, result.impacts, s, stage.path("figures"))
                 replications = stage.path("replications.parquet")
-                _draw_uncertainty(summary, replications, stage.path("figures"))
+                figures_of_run(
+                    summary,
+                    result.impacts,
+                    s,
+                    replications,
+                    stage.path("figures"),
+                    None if cluster else result.workers,
+                )
             if report:
                 from sim.report import write_report
 
@@ -490,22 +495,29 @@ def _plot_run(results: Path, stage: OutputFolder) -> list[Path]:
     impacts = (
         read_impacts(impacts_path, s.threat_types) if impacts_path.is_file() else np.empty((0, 5))
     )
-    from sim.plots import draw_run_figures
-
-    draw_run_figures(summary, impacts, s, stage.path("figures"))
-    _draw_uncertainty(summary, results / "replications.parquet", stage.path("figures"))
+    figures_of_run(summary, impacts, s, results / "replications.parquet", stage.path("figures"))
     return stage.commit()
 
 
-def _draw_uncertainty(summary: dict, replications: Path, figures: Path) -> None:
-    """The figures of what drives the answer, for a run with uncertainties."""
-    block = summary.get("uncertainty_importance")
-    if not block or not block.get("metrics") or not replications.is_file():
-        return
-    from sim.plots import draw_uncertainty_figures
+def figures_of_run(
+    summary: dict,
+    impacts: np.ndarray,
+    s: Scenario,
+    replications: Path,
+    figures: Path,
+    workers: int | None = None,
+) -> None:
+    """Draw a run's figures into ``figures``, side by side on ``workers`` processes (default:
+    all cores; the run's workers are done by then), as figures cost seconds of matplotlib
+    each. With uncertainties, the figures of what drives the answer too."""
+    from sim.plots import run_figure_jobs, uncertainty_figure_jobs
 
-    table = read_uncertain_sample(replications, block["replications"])
-    draw_uncertainty_figures(block, table, figures)
+    jobs: list[Callable[[], list[Path]]] = run_figure_jobs(summary, impacts, s, figures)
+    block = summary.get("uncertainty_importance")
+    if block and block.get("metrics") and replications.is_file():
+        table = read_uncertain_sample(replications, block["replications"])
+        jobs += uncertainty_figure_jobs(block, table, figures)
+    call_each(jobs, default_workers() if workers is None else workers)
 
 
 def _read_json(results: Path, name: str) -> dict:

@@ -258,3 +258,14 @@ def ordered_map(
             yield fn(task)
     else:
         yield from _process_map(fn, tasks, workers)
+
+
+def _call(job: Callable[[], R]) -> R:
+    return job()
+
+
+def call_each(jobs: list[Callable[[], R]], workers: int) -> list[R]:
+    """Call each of ``jobs`` (picklable callables, such as partials of module functions) on
+    up to ``workers`` processes, started in list order; their results in that order. For
+    independent work at the end of a command (figures), when the workers are free."""
+    return list(ordered_map(_call, jobs, max(1, min(workers, len(jobs)))))

@@ -12,12 +12,15 @@ Colours of threat types and batteries are fixed by their names (``sim.plots.styl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import NullLocator
 
 from sim.io.results import KEEP_IMPACTS
 from sim.model.scenario import Scenario
@@ -131,7 +134,9 @@ def _casualty_panel(panel: Any, name: str, m: dict, runs: int) -> None:
     if heights.size:
         ax.bar(left, heights, width=0.8 if width == 1 else width, align="edge", color=colour)
         ax.set_yscale("log")
-        ax.set_ylim(bottom=max(0.5 / max(runs, 1), 1e-6), top=1.5)
+        bottom = max(0.5 / max(runs, 1), 1e-6)
+        ax.set_ylim(bottom=bottom, top=1.5)
+        _percent_decades(ax, bottom)
         ax.yaxis.set_label_position("right")
         ax.yaxis.tick_right()
         ax.set_ylabel("share of attacks (log)")
@@ -155,6 +160,15 @@ def _casualty_panel(panel: Any, name: str, m: dict, runs: int) -> None:
         bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.7"},
     )
     panel.suptitle(CATEGORY_LABELS[name], x=0.02, ha="left", fontsize=11)
+
+
+def _percent_decades(ax: Axes, bottom: float) -> None:
+    """A log axis of shares ticked at whole decades and labelled in percent (100%, 10%, 1%,
+    0.1%...), without minor ticks: read at a glance, and cheap to draw."""
+    decades = 10.0 ** np.arange(0, np.floor(np.log10(bottom)) - 1, -1)
+    decades = decades[decades >= bottom]
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.set_yticks(decades, [f"{100 * d:.{max(0, -int(np.log10(d)) - 2)}f}%" for d in decades])
 
 
 def draw_casualties(summary: dict, out_dir: Path) -> list[Path]:
@@ -329,13 +343,22 @@ def draw_interceptors(summary: dict, scenario: Scenario, out_dir: Path) -> list[
     return save(fig, out_dir / "interceptors")
 
 
+def run_figure_jobs(
+    summary: dict, impacts: np.ndarray, scenario: Scenario, out_dir: Path
+) -> list[Callable[[], list[Path]]]:
+    """The figures of a run as separate jobs, the costliest first, so that they can be drawn
+    side by side (each returns the files it wrote)."""
+    kept = min(summary["runs"], KEEP_IMPACTS)
+    return [
+        partial(draw_casualties, summary, out_dir),
+        partial(draw_impact_map, impacts, scenario, out_dir, kept),
+        partial(draw_interceptors, summary, scenario, out_dir),
+        partial(draw_leakers, summary, scenario, out_dir),
+    ]
+
+
 def draw_run_figures(
     summary: dict, impacts: np.ndarray, scenario: Scenario, out_dir: Path
 ) -> list[Path]:
-    """All figures of a run, as PNG and SVG in ``out_dir``."""
-    return [
-        *draw_leakers(summary, scenario, out_dir),
-        *draw_casualties(summary, out_dir),
-        *draw_impact_map(impacts, scenario, out_dir, min(summary["runs"], KEEP_IMPACTS)),
-        *draw_interceptors(summary, scenario, out_dir),
-    ]
+    """All figures of a run, as PNG and SVG in ``out_dir``, one after the other."""
+    return [path for job in run_figure_jobs(summary, impacts, scenario, out_dir) for path in job()]

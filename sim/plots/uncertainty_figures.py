@@ -15,6 +15,8 @@ replications.parquet (``u:<path>`` columns), the same ones the indices were comp
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -110,14 +112,15 @@ def draw_driver(
     return save(fig, out_dir / f"driver_{metric}_{_slug(path)}")
 
 
-def draw_uncertainty_figures(
+def uncertainty_figure_jobs(
     block: dict, table: dict[str, np.ndarray], out_dir: Path
-) -> list[Path]:
-    """The importance bars and one scatter per metric's top driver.
+) -> list[Callable[[], list[Path]]]:
+    """The importance bars and one scatter per metric's top driver, as separate jobs (each
+    returns the files it wrote).
 
     ``table`` holds the kept replications' columns: each main metric and ``u:<path>``.
     """
-    written = draw_importance(block, out_dir)
+    jobs: list[Callable[[], list[Path]]] = [partial(draw_importance, block, out_dir)]
     units = block.get("units", {})
     for metric, values in block["metrics"].items():
         ranked = [(p, v) for p, v in values.items() if v["S1"] is not None]
@@ -127,5 +130,12 @@ def draw_uncertainty_figures(
         x = np.asarray(table[f"u:{path}"], dtype=float)
         y = np.asarray(table[metric], dtype=float)
         index = (top["S1"], top["S1_conf"] or 0.0)
-        written += draw_driver(metric, path, x, y, index, units, out_dir)
-    return written
+        jobs.append(partial(draw_driver, metric, path, x, y, index, units, out_dir))
+    return jobs
+
+
+def draw_uncertainty_figures(
+    block: dict, table: dict[str, np.ndarray], out_dir: Path
+) -> list[Path]:
+    """The importance bars and one scatter per metric's top driver, one after the other."""
+    return [path for job in uncertainty_figure_jobs(block, table, out_dir) for path in job()]
