@@ -14,9 +14,13 @@ shared performance reference) and prints a table:
   measure that does not drift with the load of a shared machine;
 - peak resident memory of the ``adsim run`` processes;
 - where one worker's time goes: salvo draws, engine (SimPy), effects, records, aggregation,
-  seeding.
+  seeding;
+- the whole command with its figures (what a user waits for);
+- with ``--scaling``, CPU time per replication as threats (10 - 10,000), people near impacts
+  and out of reach (2,300 - 500,000) and batteries (2 - 50) grow (``scaling.py``);
+- with ``--million``, 10^6 replications: time and peak memory.
 
-Usage: python benchmarks/bench_run.py [--runs N]
+Usage: python benchmarks/bench_run.py [--runs N] [--scaling] [--million] [--against REF]
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import scaling
 from naive_baseline import naive_rate
 
 from sim import load_scenario, replication_rng, run_monte_carlo, run_replication
@@ -56,12 +61,15 @@ print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN
 """
 
 
-def command_rate(runs: int, workers: int, tree: Path = ROOT) -> tuple[float, float]:
+def command_rate(
+    runs: int, workers: int, tree: Path = ROOT, figures: bool = False
+) -> tuple[float, float]:
     """Replications/s of a whole ``adsim run`` and the peak RSS in MiB of its largest process
     (the main process or a worker); ``tree``: the source tree whose ``sim`` runs."""
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "sim", "run", str(SCENARIO), "--runs", str(runs)]
-        command += ["--workers", str(workers), "--no-figures", "--json", "--out", out]
+        command += ["--workers", str(workers), "--json", "--out", out]
+        command += [] if figures else ["--no-figures"]
         printed = subprocess.run(
             [sys.executable, "-c", _MEASURE, *command],
             check=True,
@@ -237,6 +245,11 @@ def main() -> None:
         help="also run 10^6 replications and report time and peak memory",
     )
     parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="also print CPU time per replication as threats, people and batteries grow",
+    )
+    parser.add_argument(
         "--against",
         metavar="GIT_REF",
         help="also measure the command and its instructions at this commit (e.g. the engine "
@@ -268,9 +281,18 @@ def main() -> None:
         print(f"{'  times the naive program' + aim:<46}{multiple:>14.2f}")
         print(f"{'naive SimPy program, 1 worker: reps/s':<46}{naive_after:>14,.0f}")
         naive_before = naive_after
+    rate, _ = command_rate(args.runs, cores, figures=True)
+    print(f"{f'adsim run with its figures, {cores} worker(s)':<46}{rate:>14,.0f}")
+    naive_after = naive_rate(naive_runs)
+    print(f"{'  times the naive program':<46}{rate / ((naive_before + naive_after) / 2):>14.2f}")
+    naive_before = naive_after
     for workers in sorted({1, cores}):
         rate = loop_rate(args.runs, workers)
+        naive_after = naive_rate(naive_runs)
         print(f"{f'Monte Carlo loop only, {workers} worker(s): reps/s':<46}{rate:>14,.0f}")
+        per_core = rate / workers / ((naive_before + naive_after) / 2)
+        print(f"{'  per core, times the naive program (target 4)':<46}{per_core:>14.2f}")
+        naive_before = naive_after
     print(f"{'SimPy events per replication':<46}{events_per_replication():>14.1f}")
     counted = instructions_per_replication()
     if counted is not None:
@@ -285,6 +307,8 @@ def main() -> None:
     print("time share of one worker (wall clock, 1 worker):")
     for name, share in time_shares(min(args.runs, 5000)).items():
         print(f"  {name:<44}{share:>14.1%}")
+    if args.scaling:
+        scaling.main()
 
 
 if __name__ == "__main__":
