@@ -134,6 +134,19 @@ def test_importance_value_is_the_closed_form() -> None:
     assert abs(s1["S1"] - 2 / 3) <= 2 * s1["S1_conf"], s1
 
 
+def test_importance_is_the_same_on_any_number_of_workers() -> None:
+    """The metrics' indices are computed side by side; each on the same fixed stream."""
+    data = _data(
+        0.5,
+        {PK: {"uniform": [0, 1]}, "threats.msl.effects.scale": {"uniform": [0.5, 1.5]}},
+    )
+    s = from_data(data, "test").model
+    one = run_monte_carlo(s, runs=400, seed=11, workers=1).extra["uncertainty_importance"]
+    two = run_monte_carlo(s, runs=400, seed=11, workers=2).extra["uncertainty_importance"]
+    assert one["metrics"]["leaked"][PK]["S1"] is not None
+    assert one == two
+
+
 def _keep_drawn(chunks: list):  # noqa: ANN202
     return lambda *a: chunks.append(a[3].copy())
 

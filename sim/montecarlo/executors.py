@@ -27,7 +27,7 @@ import re
 import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
 from sim.io.errors import OptionError, RunFailure
@@ -264,7 +264,7 @@ def _call(job: Callable[[], R]) -> R:
     return job()
 
 
-def call_each(jobs: list[Callable[[], R]], workers: int) -> list[R]:
+def call_each(jobs: Sequence[Callable[[], R]], workers: int) -> list[R]:
     """Call each of ``jobs`` (picklable callables, such as partials of module functions) on
     up to ``workers`` processes, started in list order; their results in that order. For
     independent work at the end of a command (figures), when the workers are free."""

@@ -169,7 +169,8 @@ def run_monte_carlo(
         agg = Aggregate(metric_names(s), list(RATIO_NAMES))
     extra: dict = {}
     if s.uncertainties:
-        extra["uncertainty_importance"] = uncertainty_importance(sample, seed)
+        local = default_workers() if cluster else workers  # local processes are free now
+        extra["uncertainty_importance"] = uncertainty_importance(sample, seed, local)
     if precision is not None:
         extra["precision"] = {
             "metric": precision[0],
