@@ -28,23 +28,50 @@ from sim.model.scenario import Scenario
 
 def replace_at(node: Any, keys: list[str], value: Any) -> Any:
     """A copy of ``node`` with the value at ``keys`` replaced, sharing everything else."""
-    key, rest = keys[0], keys[1:]
-    if isinstance(node, BaseModel):
-        child = getattr(node, key)
-        return node.model_copy(update={key: value if not rest else replace_at(child, rest, value)})
-    return {**node, key: value if not rest else replace_at(node[key], rest, value)}
+    return _replaced(node, _tree({tuple(keys): value}))
 
 
 def with_constants(s: Scenario, values: Mapping[str, tuple[float | int, Kind]]) -> Scenario:
     """``s`` with a constant ``(value, kind)`` at each dotted path; those paths are no longer
-    uncertain."""
-    out: Any = s
-    for path, (value, kind) in values.items():
-        out = replace_at(out, path.split("."), constant(value, kind))
+    uncertain. Each block on the way to some path is copied once, however many paths pass
+    through it (this runs for every replication of a scenario with uncertainties)."""
+    tree = _tree({tuple(p.split(".")): constant(v, kind) for p, (v, kind) in values.items()})
     if any(path in s.uncertainties for path in values):
         left = {p: d for p, d in s.uncertainties.items() if p not in values}
-        out = out.model_copy(update={"uncertainties": left})
-    return out
+        tree["uncertainties"] = _Leaf(left)
+    return _replaced(s, tree)
+
+
+def _tree(values: Mapping[tuple[str, ...], Any]) -> dict[str, Any]:
+    """The paths as nested dicts of keys, with each path's value at its leaf."""
+    tree: dict[str, Any] = {}
+    for keys, value in values.items():
+        node = tree
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = _Leaf(value)
+    return tree
+
+
+class _Leaf:
+    """A value to put at a path (told apart from a subtree of further keys)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _replaced(node: Any, tree: dict[str, Any]) -> Any:
+    """A copy of ``node`` with the values of ``tree`` at their keys, sharing the rest."""
+    model = isinstance(node, BaseModel)
+    update = {}
+    for key, sub in tree.items():
+        if isinstance(sub, _Leaf):
+            update[key] = sub.value
+        else:
+            update[key] = _replaced(getattr(node, key) if model else node[key], sub)
+    return node.model_copy(update=update) if model else {**node, **update}
 
 
 def draw_uncertain(s: Scenario, rng: np.random.Generator) -> tuple[Scenario, list[float]]:
