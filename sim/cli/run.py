@@ -69,6 +69,9 @@ OutOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only the result JSON.")]
 FiguresOpt = Annotated[bool, typer.Option(help="Draw the figures.")]
+ReportOpt = Annotated[
+    bool, typer.Option("--report", help="Also write report.html (see `adsim report`).")
+]
 # What a run's commit replaces as a set (figures/ goes when a new run draws none).
 RUN_FILES = (
     "summary.json",
@@ -256,9 +259,7 @@ def run(
     ] = None,
     figures: FiguresOpt = True,
     cluster: ClusterOpt = None,
-    report: Annotated[
-        bool, typer.Option("--report", help="Also write report.html (see `adsim report`).")
-    ] = False,
+    report: ReportOpt = False,
     force: Annotated[
         bool,
         typer.Option(
