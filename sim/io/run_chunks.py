@@ -46,7 +46,7 @@ CHUNKS_DIR = ".run-chunks"
 MANIFEST = "run.json"
 FORMAT = "adsim-run-chunks/1"
 RESUME_FROM = 2000  # runs of this many replications or more keep their finished ones
-SEGMENT_BYTES = 8 * 2**20  # rows held (as 8-byte values) before a segment is written
+SEGMENT_BYTES = 2 * 2**20  # rows held (as 8-byte values) before a segment is written
 SEGMENT_S = 60.0  # seconds between segments at most (what a hard kill may lose)
 _SEGMENT = re.compile(r"^(\d{10})-(\d{10})\.parquet$")
 IMPACT_COLUMNS = ("replication", "type", "x_m", "y_m", "debris")
@@ -307,7 +307,8 @@ class RunChunks:
         if not (self.dir / MANIFEST).is_file():
             write_json_atomic(self.dir / MANIFEST, self.manifest)
         if a < self.keep_impacts:
-            impacts = np.vstack([p.impacts for p in held])
+            kept = [p.impacts for p in held if len(p.impacts)]
+            impacts = np.vstack(kept) if kept else np.empty((0, 5))
             columns = [pa.array(impacts[:, j], pa.float64()) for j in range(5)]
             self._write(pa.Table.from_arrays(columns, names=list(IMPACT_COLUMNS)),
                         self._impacts_name(a, b))  # fmt: skip
@@ -323,6 +324,8 @@ class RunChunks:
         self._write(table, self._name(a, b))
         self._segments.append((a, b))
         self.saved = b
+        del table, cols, rows, ratios, held
+        pa.default_memory_pool().release_unused()  # memory stays flat over long runs
 
     def _write(self, table: pa.Table, name: str) -> None:
         tmp = self.dir / f".{name}.tmp"
