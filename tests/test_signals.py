@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import VALID
+from tests.builders import SCENARIOS, VALID
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="needs POSIX signals and /proc"
 )
 PK = "defense.batteries.upper.pk.srbm"
+TINY = SCENARIOS / "tiny-fast.yaml"
 
 
 def _children(pid: int) -> set[int]:
@@ -78,9 +79,17 @@ def test_a_run_stopped_by_a_signal_cleans_up(
     assert workers and (out / f".adsim-stage-{proc.pid}" / "replications.parquet").exists()
     err = _stop(proc, sig)
     assert proc.returncode == status, err
-    assert err == f"adsim: {words}: nothing was saved (no results written to {out}/)\n"
-    assert not out.exists()  # made by the run, removed with its stage
-    assert not list(tmp_path.iterdir())
+    if "nothing was saved" in err:  # no chunk had finished yet
+        assert err == f"adsim: {words}: nothing was saved (no results written to {out}/)\n"
+        assert not out.exists()  # made by the run, removed with its stage
+        assert not list(tmp_path.iterdir())
+    else:  # the finished chunks are kept for a rerun, and nothing else is left
+        kept = _kept(out)
+        assert err == (
+            f"adsim: {words}: {kept:,} of 5,000,000 replications are kept in {out}/; run the "
+            "same command again to resume from them\n"
+        )
+        assert [p.name for p in out.iterdir()] == [".run-chunks"]
     deadline = time.monotonic() + 10
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -100,7 +109,61 @@ def test_earlier_results_survive_a_terminated_run(tmp_path: Path) -> None:
     )
     err = _stop(proc, signal.SIGTERM)
     assert proc.returncode == 143, err
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    files = {p.name: p.read_bytes() for p in out.iterdir() if p.name != ".run-chunks"}
+    assert files == before  # beside them, at most the kept replications of the new run
+
+
+def _kept(out: Path) -> int:
+    """The replications an interrupted run keeps in ``out`` (its segments' last end)."""
+    ends = [int(p.name[11:21]) for p in (out / ".run-chunks").glob("*-*[0-9].parquet")]
+    return max(ends, default=0)
+
+
+# a segment written after every chunk, so the test can see that some are kept
+EAGER = (
+    "import sys; import sim.io.run_chunks as rc; rc.SEGMENT_S = 0.0; from sim.cli import main; "
+    "main()"
+)
+
+
+def test_an_interrupted_run_resumes_when_run_again(tmp_path: Path) -> None:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    args = ["run", str(TINY), "--runs", "6000", "--workers", "2", "--no-figures"]
+    whole = tmp_path / "whole"
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", *args, "--out", str(whole)], env=env, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "res"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", EAGER, *args, "--out", str(out)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not _kept(out) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    err = _stop(proc, signal.SIGINT)
+    assert proc.returncode == 130, err
+    kept = _kept(out)
+    assert 0 < kept < 6000
+    assert err == (
+        f"adsim: interrupted: {kept:,} of 6,000 replications are kept in {out}/; run the same "
+        "command again to resume from them\n"
+    )
+    again = subprocess.run(
+        [sys.executable, "-m", "sim", *args, "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 0, again.stderr
+    assert f"{kept:,} kept and {6000 - kept:,} new replications" in again.stderr
+    for name in ("summary.json", "replications.parquet", "impacts.parquet"):
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+    assert not (out / ".run-chunks").exists()
 
 
 def test_a_terminated_sweep_keeps_its_points(tmp_path: Path) -> None:

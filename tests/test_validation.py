@@ -81,8 +81,9 @@ def test_an_event_far_in_the_tail_gets_a_tiny_tail_probability(tmp_path: Path) -
 
 
 def test_validate_is_identical_for_one_and_two_workers_and_writes_its_outputs(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the provenance date
     scen = binomial_scenario(tmp_path, 6)
     for name, k in (("a", 2), ("b", [1, 4])):
         write_event(tmp_path, name, scen, {"leaked": k})

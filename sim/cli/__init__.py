@@ -100,7 +100,19 @@ def _options(
 # the command line shows its flags).
 FLAGS = {
     name: f"--{name}"
-    for name in ("vary", "design", "points", "runs", "seed", "workers", "out", "cluster")
+    for name in (
+        "vary",
+        "design",
+        "points",
+        "runs",
+        "seed",
+        "workers",
+        "out",
+        "cluster",
+        "set",
+        "force",
+        "precision",
+    )
 }
 
 

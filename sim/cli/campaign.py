@@ -20,6 +20,7 @@ from sim.cli.run import (
     FiguresOpt,
     JsonOpt,
     OutOpt,
+    ReportOpt,
     RunsOpt,
     SeedOpt,
     WorkersOpt,
@@ -29,6 +30,7 @@ from sim.cli.run import (
 from sim.io.errors import InputError
 from sim.io.folders import OutputFolder
 from sim.io.overrides import parse_assignment
+from sim.io.provenance import parquet_metadata, provenance, stamped
 from sim.io.results import json_text, write_json_atomic, write_yaml
 
 if TYPE_CHECKING:
@@ -47,7 +49,14 @@ SetOpt = Annotated[
     ),
 ]
 # What a campaign's commit replaces as a set.
-CAMPAIGN_FILES = ("summary.json", "campaigns.parquet", "days.parquet", "campaign.yaml", "figures")
+CAMPAIGN_FILES = (
+    "summary.json",
+    "campaigns.parquet",
+    "days.parquet",
+    "campaign.yaml",
+    "figures",
+    "report.html",
+)
 SHOWN = ("attacks", "leaked", "interceptors", "casualties", "intercepted_fraction")
 
 
@@ -98,6 +107,7 @@ def campaign(
             "campaign.stock.upper.initial=10:60:6). Repeatable."
         ),
     ] = None,
+    report: ReportOpt = False,
 ) -> None:
     """Play many campaign replications; print distributions; write records and figures.
 
@@ -108,7 +118,7 @@ def campaign(
     if vary:
         if set_:
             raise InputError("--set", set_[0], "cannot be combined with --vary; edit the file")
-        _sweep(file, vary, runs, seed, workers, out_dir, as_json, figures, cluster)
+        _sweep(file, vary, runs, seed, workers, out_dir, as_json, figures, cluster, report)
         return
     from sim.io.campaign_file import load_campaign
     from sim.io.campaign_results import CampaignWriter, DayWriter
@@ -143,15 +153,20 @@ def campaign(
                     progress=advance,
                     cluster=cluster,
                 )
-            rows.close()
-            days.close()
+            block = provenance(loaded.digest, result.seed, result.runs)
+            rows.close(parquet_metadata(block))
+            days.close(parquet_metadata(block))
             write_yaml(stage.path("campaign.yaml"), loaded.raw)
-            summary = result.summary()
+            summary = stamped(result.summary(), block)
             write_json_atomic(stage.path("summary.json"), summary)
             if figures:
                 from sim.plots.campaign_figures import draw_campaign_figures
 
                 draw_campaign_figures(summary, stage.path("figures"))
+            if report:
+                from sim.report import write_report
+
+                write_report(stage.stage)
             stage.commit()
         except KeyboardInterrupt as exc:
             rows.abort()
@@ -176,6 +191,7 @@ def campaign(
         f"{result.runs:,} campaigns ({result.attacks:,} attacks) in {result.elapsed_s:.1f} s. "
         f"Results in {folder}/: summary.json, campaigns.parquet, days.parquet"
         + (", figures/" if figures else "")
+        + (", report.html" if report else "")
     )
 
 
@@ -189,24 +205,33 @@ def _sweep(
     as_json: bool,
     figures: bool,
     cluster: str | None,
+    report: bool = False,
 ) -> None:
     from sim.io.campaign_file import load_campaign
     from sim.studies.campaign_sweep import sweep_campaign
     from sim.studies.vary import parse_all
 
     varies = parse_all(vary, "--vary")
-    base = load_campaign(file).model
+    loaded = load_campaign(file)
+    base = loaded.model
     folder = output_dir(f"{base.name}-sweep", out_dir)
-    with OutputFolder(folder, "run", ("campaign-sweep.json", "figures")) as stage:
+    owns = ("campaign-sweep.json", "campaign.yaml", "figures", "report.html")
+    with OutputFolder(folder, "run", owns) as stage:
         try:
             n = (base.runs if runs is None else runs) * max(1, len(varies))
             with progress_bar(n, f"{base.name}: sweep", show=False) as advance:
                 doc = sweep_campaign(file, varies, runs, seed, workers, cluster, advance)
+            doc = stamped(doc, provenance(loaded.digest, doc["seed"], doc["runs"]))
+            write_yaml(stage.path("campaign.yaml"), loaded.raw)
             write_json_atomic(stage.path("campaign-sweep.json"), doc)
             if figures:
                 from sim.plots.campaign_figures import draw_campaign_sweep
 
                 draw_campaign_sweep(doc, stage.path("figures"))
+            if report:
+                from sim.report import write_report
+
+                write_report(stage.stage)
             stage.commit()
         except KeyboardInterrupt as exc:
             kept(exc, stage.saved(f"nothing was saved (no results written to {folder}/)"))
@@ -230,4 +255,8 @@ def _sweep(
     for b, need in doc["needed"].items():
         value = "not reached in the sweep" if need["initial"] is None else f"{need['initial']:g}"
         say(f"{b}: interceptors needed at the start for {need['target']:.0%} no stock-out: {value}")
-    say(f"Results in {folder}/: campaign-sweep.json" + (", figures/" if figures else ""))
+    say(
+        f"Results in {folder}/: campaign-sweep.json, campaign.yaml"
+        + (", figures/" if figures else "")
+        + (", report.html" if report else "")
+    )

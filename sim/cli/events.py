@@ -13,17 +13,26 @@ from rich.table import Table
 
 from sim.cli import command
 from sim.cli.common import kept, out, output_dir, progress_bar, results_table, say
-from sim.cli.run import ClusterOpt, FiguresOpt, JsonOpt, WorkersOpt, _capped, _check_counts
+from sim.cli.run import (
+    ClusterOpt,
+    FiguresOpt,
+    JsonOpt,
+    ReportOpt,
+    WorkersOpt,
+    _capped,
+    _check_counts,
+)
 from sim.io.errors import InputError
-from sim.io.events import load_events
+from sim.io.events import Event, load_events
 from sim.io.folders import OutputFolder
-from sim.io.results import json_text, write_json_atomic
+from sim.io.provenance import combined_digest, provenance, stamped
+from sim.io.results import json_text, write_json_atomic, write_yaml
 from sim.studies.joint import joint_calibrate, plan_joint
 from sim.studies.joint_file import load_joint
 from sim.studies.validate import RUNS, validate
 
-VALIDATION_FILES = ("validation.json", "figures")
-JOINT_FILES = ("calibration.json", "figures")
+VALIDATION_FILES = ("validation.json", "figures", "events", "scenarios", "report.html")
+JOINT_FILES = ("calibration.json", "figures", "events", "scenarios", "report.html")
 DRAWS, PER_DRAW = 2000, 20
 JOINT_PREDICTIVE_RUNS = 2000  # per event
 WIDTH = 120  # the score table's width (wider than a default terminal: it does not wrap)
@@ -104,6 +113,7 @@ def validate_cmd(
     as_json: JsonOpt = False,
     figures: FiguresOpt = True,
     cluster: ClusterOpt = None,
+    report: ReportOpt = False,
 ) -> None:
     """Score each event's predictive distribution against what was observed."""
     _check_counts(runs, seed, workers, cluster)
@@ -114,12 +124,18 @@ def validate_cmd(
     with OutputFolder(folder, "validation", VALIDATION_FILES) as stage:
         with progress_bar(runs * len(loaded), "validate", show=not as_json) as advance:
             result = validate(loaded, runs, seed, workers, cluster, advance)
-        doc = result.document()
+        digest = combined_digest([ev.loaded.digest for ev in loaded])
+        doc = stamped(result.document(), provenance(digest, seed, runs))
         if figures:
             from sim.plots.validation_figures import draw_validation_figures
 
             draw_validation_figures(doc, result.columns, stage.path("figures"))
+        _save_events(loaded, stage)
         write_json_atomic(stage.path("validation.json"), doc)
+        if report:
+            from sim.report import write_report
+
+            write_report(stage.stage)
         stage.commit()
     if as_json:
         typer.echo(json_text(doc))
@@ -132,8 +148,26 @@ def validate_cmd(
     out.print(overall_line(doc["overall"]))
     say(
         f"validated in {time.perf_counter() - started:.1f} s. Results in {folder}/: "
-        "validation.json" + (", figures/" if figures else "")
+        "validation.json, events/, scenarios/"
+        + (", figures/" if figures else "")
+        + (", report.html" if report else "")
     )
+
+
+def _save_events(events: list[Event], stage: OutputFolder) -> None:
+    """Each event file as written (its sources) and its scenario as run (its comments), in
+    ``events/`` and ``scenarios/``: what the scores were made of, kept beside them."""
+    used: set[str] = set()
+    for ev in events:
+        stem, k = ev.path.stem, 2
+        while stem in used:
+            stem, k = f"{ev.path.stem}-{k}", k + 1
+        used.add(stem)
+        stage.path(f"events/{stem}.yaml").write_text(
+            ev.path.read_text(encoding="utf-8"), encoding="utf-8"
+        )
+        source = ev.scenario_path.removesuffix(" (with --set)")
+        write_yaml(stage.path(f"scenarios/{stem}.yaml"), ev.loaded.raw, Path(source))
 
 
 def _posterior_table(doc: dict) -> Table:
@@ -162,6 +196,7 @@ def run_joint(
     as_json: bool,
     cluster: str | None,
     figures: bool = True,
+    report: bool = False,
 ) -> None:
     """The joint calibration behind ``adsim calibrate --events`` and its study file."""
     settings_file = study_file or unknowns_file
@@ -190,7 +225,8 @@ def run_joint(
                 result = joint_calibrate(
                     plan, stage.folder, workers, cluster, advance, predictive_runs
                 )
-            doc = result.document()
+            digest = combined_digest([ev.loaded.digest for ev in events])
+            doc = stamped(result.document(), provenance(digest, plan.seed, plan.draws))
             if figures and predictive_runs and doc["predictive_overall"]:
                 from sim.plots.validation_figures import draw_pit
 
@@ -200,7 +236,12 @@ def run_joint(
                     "joint_predictive_pit",
                     "PIT of the observations under the joint posterior predictive",
                 )
+            _save_events(events, stage)
             write_json_atomic(stage.path("calibration.json"), doc)
+            if report:
+                from sim.report import write_report
+
+                write_report(stage.stage)
             stage.commit()
         except KeyboardInterrupt as exc:
             kept(exc, stage.saved(f"finished blocks are kept in {folder}/; run again to resume"))

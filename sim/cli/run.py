@@ -32,6 +32,7 @@ from sim.io.folders import OutputFolder
 from sim.io.load import load
 from sim.io.provenance import parquet_metadata, provenance, stamped
 from sim.io.results import (
+    KEEP_IMPACTS,
     ReplicationWriter,
     json_text,
     read_impacts,
@@ -40,6 +41,7 @@ from sim.io.results import (
     write_json_atomic,
     write_yaml,
 )
+from sim.io.run_chunks import CHUNKS_DIR, RESUME_FROM, RunChunks, manifest
 from sim.model.scenario import LIMITS, Scenario
 from sim.montecarlo.batch import replication_scenario
 from sim.montecarlo.executors import call_each, check_cluster, default_workers
@@ -68,6 +70,9 @@ OutOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only the result JSON.")]
 FiguresOpt = Annotated[bool, typer.Option(help="Draw the figures.")]
+ReportOpt = Annotated[
+    bool, typer.Option("--report", help="Also write report.html (see `adsim report`).")
+]
 # What a run's commit replaces as a set (figures/ goes when a new run draws none).
 RUN_FILES = (
     "summary.json",
@@ -76,6 +81,7 @@ RUN_FILES = (
     "scenario.yaml",
     "figures",
     "report.html",
+    CHUNKS_DIR,  # an interrupted run's kept replications: gone once the run is complete
 )
 
 ClusterOpt = Annotated[
@@ -249,20 +255,26 @@ def run(
         str | None,
         typer.Option(
             help="METRIC=H: stop once the 95% CI half-width of METRIC's mean is <= H "
-            "(--runs is the cap)."
+            "(--runs is the cap; an interrupted run resumes at the same stopping point)."
         ),
     ] = None,
     figures: FiguresOpt = True,
     cluster: ClusterOpt = None,
-    report: Annotated[
-        bool, typer.Option("--report", help="Also write report.html (see `adsim report`).")
-    ] = False,
+    report: ReportOpt = False,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Replace the results of another scenario in --out."),
+        typer.Option(
+            "--force",
+            help="Replace the results of another scenario in --out, or the kept replications "
+            "of an interrupted run with other arguments (start afresh).",
+        ),
     ] = False,
 ) -> None:
-    """Run many replications; print distributions; write summary.json, records and figures."""
+    """Run many replications; print distributions; write summary.json, records and figures.
+
+    A run of 2,000 replications or more keeps those it has finished in --out as it goes: if
+    it is stopped (Ctrl-C, kill, a crash), the same command again resumes from them and
+    gives the results of a run never stopped, whatever --workers."""
     _check_counts(runs, seed, workers, cluster)
     workers = _capped(workers)
     not_a_study(scenario)
@@ -273,12 +285,32 @@ def run(
     folder = output_dir(s.name, out_dir)
     n = s.runs if runs is None else runs
     with OutputFolder(folder, "run", RUN_FILES) as stage:
+        chunks = RunChunks(
+            stage.folder,
+            manifest(
+                scenario=s.name,
+                digest=loaded.digest,
+                overrides=set_ or [],
+                seed=s.seed if seed is None else seed,
+                runs=n,
+                precision=target,
+                keep_impacts=KEEP_IMPACTS,
+                columns=[*names, *RATIO_NAMES, *(f"u:{p}" for p in s.uncertainties)],
+            ),
+            names,
+            list(RATIO_NAMES),
+            list(s.uncertainties),
+            shown=str(folder),
+        )
+        kept_before = chunks.open(force)  # another run's kept replications: refused
         if not force:
             same_run(stage.folder, str(folder), loaded.digest, s.name)
         writer = ReplicationWriter(
             stage.path("replications.parquet"), names, list(RATIO_NAMES), list(s.uncertainties)
         )
         try:
+            if kept_before and not as_json:
+                say(f"resuming: {kept_before:,} of {n:,} replications kept in {folder}/")
             with progress_bar(n, f"{s.name}: replications", show=not as_json) as advance:
                 result = run_monte_carlo(
                     s,
@@ -289,6 +321,7 @@ def run(
                     progress=advance,
                     precision=target,
                     cluster=cluster,
+                    chunks=chunks if n >= RESUME_FROM else None,
                 )
             block = provenance(loaded.digest, result.seed, result.runs)
             writer.close(parquet_metadata(block))
@@ -320,15 +353,25 @@ def run(
             stage.commit()
         except KeyboardInterrupt as exc:
             writer.abort()
-            kept(exc, stage.saved(f"nothing was saved (no results written to {folder}/)"))
+            nothing = f"nothing was saved (no results written to {folder}/)"
+            if chunks.saved:
+                nothing = (
+                    f"{chunks.saved:,} of {n:,} replications are kept in {folder}/; run the "
+                    "same command again to resume from them"
+                )
+            kept(exc, stage.saved(nothing))
             raise
         except BaseException:
             writer.abort()
             raise
+        finally:
+            if not stage.committed:
+                chunks.close()  # nothing kept: the folder is left as it was
     if as_json:
         typer.echo(json_text(summary))
         return
-    rate = result.runs / result.elapsed_s if result.elapsed_s > 0 else float("inf")
+    fresh = result.runs - result.resumed
+    rate = fresh / result.elapsed_s if result.elapsed_s > 0 else float("inf")
     out.print(
         summary_table(
             result,
@@ -340,8 +383,11 @@ def run(
         out.print(drivers_table(summary["uncertainty_importance"]))
     if "precision" in summary:
         say(_precision_line(summary["precision"], result.runs, n))
+    done = f"{fresh:,} replications"
+    if result.resumed:
+        done = f"{result.resumed:,} kept and {fresh:,} new replications"
     say(
-        f"{result.runs:,} replications in {result.elapsed_s:.1f} s ({rate:,.0f}/s). "
+        f"{done} in {result.elapsed_s:.1f} s ({rate:,.0f}/s). "
         f"Results in {folder}/: summary.json, replications.parquet, impacts.parquet"
         + (", figures/" if figures else "")
         + (", report.html" if report else "")

@@ -15,6 +15,7 @@ from sim.cli.run import (
     ClusterOpt,
     FiguresOpt,
     JsonOpt,
+    ReportOpt,
     RunsOpt,
     SeedOpt,
     SetOpt,
@@ -146,6 +147,7 @@ def sweep(
     as_json: JsonOpt = False,
     figures: FiguresOpt = True,
     cluster: ClusterOpt = None,
+    report: ReportOpt = False,
 ) -> None:
     """Run a scenario at the points of a design; resumable; Sobol indices for sobol."""
     _check_counts(runs, seed, workers, cluster)
@@ -191,6 +193,10 @@ def sweep(
                 metadata=parquet_metadata(block),
             )
             write_json_atomic(stage.path("sweep.json"), doc)
+            if report:
+                from sim.report import write_report
+
+                write_report(stage.stage)
             stage.commit()
         except KeyboardInterrupt as exc:
             saved = len(list((stage.folder / "points").glob("*.json")))
@@ -212,6 +218,7 @@ def sweep(
         f"{finished[0]} point(s) run in {elapsed:.1f} s, {n - finished[0]} already saved. "
         f"Results in {folder}/: sweep.json, points.parquet, points.csv"
         + (", figures/" if figures else "")
+        + (", report.html" if report else "")
     )
 
 
@@ -287,6 +294,7 @@ def calibrate_cmd(
     as_json: JsonOpt = False,
     figures: FiguresOpt = True,
     cluster: ClusterOpt = None,
+    report: ReportOpt = False,
 ) -> None:
     """Infer the scenario's unknowns from its evidence; predict the next such attack.
 
@@ -320,6 +328,7 @@ def calibrate_cmd(
             as_json,
             cluster,
             figures,
+            report,
         )
         return
     if len(targets) != 1:
@@ -364,6 +373,10 @@ def calibrate_cmd(
                     doc, posterior, result.prior_draws(), stage.path("figures")
                 )
             write_json_atomic(stage.path("calibration.json"), doc)
+            if report:
+                from sim.report import write_report
+
+                write_report(stage.stage)
             stage.commit()
         except KeyboardInterrupt as exc:
             kept(
@@ -383,5 +396,7 @@ def calibrate_cmd(
         say(f"warning: only {doc['accepted']:,} of {plan.samples:,} samples within --max-tries")
     say(
         f"calibrated in {elapsed:.1f} s. Results in {folder}/: calibration.json, "
-        "posterior.parquet" + (", figures/" if figures else "")
+        "posterior.parquet"
+        + (", figures/" if figures else "")
+        + (", report.html" if report else "")
     )

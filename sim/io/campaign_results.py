@@ -42,9 +42,11 @@ class _Streamed:
         self.held, self.rows = [], 0
         pa.default_memory_pool().release_unused()
 
-    def close(self) -> None:
-        """Finish the file."""
+    def close(self, metadata: dict[bytes, bytes] | None = None) -> None:
+        """Finish the file, with its key-value ``metadata`` (the provenance block)."""
         self._flush()
+        if metadata:
+            self.writer.add_key_value_metadata(metadata)
         self.writer.close()
 
     def abort(self) -> None:

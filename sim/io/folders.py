@@ -51,7 +51,7 @@ LEGACY_STAGE = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>\d+)$")  # before t
 
 # The files that say what a folder holds, by the command that writes them.
 KINDS = {
-    "run": ("summary.json",),
+    "run": ("summary.json", ".run-chunks"),  # .run-chunks: an interrupted run's kept rows
     "sweep": ("sweep-manifest.json", "sweep.json"),
     "calibration": ("calibration.json", ".calibration-blocks"),
 }

@@ -9,7 +9,10 @@ replications, the date (UTC; ``SOURCE_DATE_EPOCH`` fixes it for reproducible fil
 the versions of Python, numpy, simpy and scipy.
 
 ``runs`` is what the command was asked for: replications of a run, replications per point
-of a sweep, tries of a calibration.
+of a sweep, tries of a calibration, replications per event of a validation, draws of a joint
+calibration, campaigns of a campaign (per point of a campaign sweep). Results made from
+several scenarios (a validation, a joint calibration) carry the digest of their digests
+(``combined_digest``); a campaign the digest of its file and its attacks' scenarios.
 """
 
 from __future__ import annotations
@@ -66,6 +69,14 @@ def provenance(scenario_sha256: str, seed: int, runs: int) -> dict[str, Any]:
         "python": platform.python_version(),
         **{name: _library(name) for name in LIBRARIES},
     }
+
+
+def combined_digest(digests: list[str]) -> str:
+    """The ``scenario_sha256`` of results made from several scenarios (a validation, a joint
+    calibration): the SHA-256 of their digests, in order."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(list(digests)).encode()).hexdigest()
 
 
 def stamped(doc: dict[str, Any], block: dict[str, Any]) -> dict[str, Any]:

@@ -54,7 +54,9 @@ class _Future(Protocol):
 
 
 def _result(future: _Future, deliver: Deliver) -> Any:
-    """The future's result; a stop signal that arrives meanwhile is delivered here."""
+    """The future's result; a stop signal that arrives meanwhile is delivered here (one
+    held since the last result first: results that keep coming must not delay it)."""
+    deliver()
     while True:
         try:
             return future.result(timeout=POLL_S)

@@ -2,25 +2,31 @@
 
 Replications are cut into chunks that run on the chosen executor; their rows come back in
 replication order, are handed to an optional sink (the Parquet writer) and folded into the
-running histograms. Nothing grows with the number of runs except the sink's file.
+running histograms. Nothing grows with the number of runs except the sink's file. A run may
+keep its finished replications on disk as it goes (``sim.io.run_chunks``), so that a rerun
+after an interruption replays them and runs only the rest.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.io.results import KEEP_IMPACTS
+from sim.io.run_chunks import Piece
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from sim.io.run_chunks import RunChunks
 from sim.model.scenario import Scenario
 from sim.montecarlo.aggregate import Aggregate
-from sim.montecarlo.batch import Fixed, chunk_size, perform, tasks_for
+from sim.montecarlo.batch import Fixed, Task, chunk_size, perform, tasks_for
 from sim.montecarlo.executors import default_workers
 from sim.montecarlo.importance import ImportanceSample, uncertainty_importance, unit_of
 from sim.montecarlo.streams import RUN, Stream
@@ -42,6 +48,7 @@ class MonteCarloResult:
     workers: int
     extra: dict = field(default_factory=dict)
     rows: np.ndarray | None = None  # (runs, counts then ratios), with ``keep_rows=True``
+    resumed: int = 0  # replications taken from an interrupted run's kept ones
 
     def to_frame(self, tidy: bool = True) -> pd.DataFrame:
         """Every replication's metrics as a pandas table (needs pandas, and a run with
@@ -108,6 +115,7 @@ def run_monte_carlo(
     precision: tuple[str, float] | None = None,
     cluster: str | None = None,
     keep_rows: bool = False,
+    chunks: RunChunks | None = None,
 ) -> MonteCarloResult:
     """Run ``runs`` replications (default: the scenario's) and summarise them.
 
@@ -131,42 +139,71 @@ def run_monte_carlo(
     if precision is not None:
         size = _precise_chunk(min(size, PRECISION_STEP))
     started = time.perf_counter()
-    done = 0
-    agg: Aggregate | None = None
+    names = metric_names(s)
+    agg = Aggregate(names, list(RATIO_NAMES))
     impacts: list[np.ndarray] = []
     kept: list[np.ndarray] = []
     units = {p: unit_of(p, d.kind) for p, d in s.uncertainties.items()}
-    sample = ImportanceSample(tuple(s.uncertainties), metric_names(s), units)
-    tasks = tasks_for("run", Fixed(s), seed, stream, runs, size, keep_impacts=keep_impacts)
-    results = perform(tasks, workers, cluster, progress)
-    try:
-        for res in results:
-            agg = res.aggregate
-            drawn = res.result.drawn
-            if drawn is not None:
-                sample.add(drawn, res.rows)
-            if sink is not None:
-                if drawn is None:
-                    sink(res.rows, res.ratios, res.result.start)
-                else:
-                    sink(res.rows, res.ratios, res.result.start, drawn)
-            if keep_rows:
-                kept.append(np.hstack([res.rows, res.ratios]))
-            if len(res.result.impacts):
-                impacts.append(res.result.impacts)
-            done += len(res.rows)
-            if (
-                precision is not None
-                and done % PRECISION_STEP == 0
-                and done >= 2 * PRECISION_STEP
-                and agg is not None
-                and agg.half_width(precision[0]) <= precision[1]
-            ):
+    sample = ImportanceSample(tuple(s.uncertainties), names, units)
+    done = 0
+
+    def take(piece: Piece) -> bool:
+        """Fold the next replications in; whether the precision target is met."""
+        nonlocal done
+        agg.add(piece.rows, piece.ratios)
+        if piece.drawn is not None:
+            sample.add(piece.drawn, piece.rows)
+        if sink is not None:
+            if piece.drawn is None:
+                sink(piece.rows, piece.ratios, piece.start)
+            else:
+                sink(piece.rows, piece.ratios, piece.start, piece.drawn)
+        if keep_rows:
+            kept.append(np.hstack([piece.rows, piece.ratios]))
+        if len(piece.impacts):
+            impacts.append(piece.impacts)
+        done += len(piece.rows)
+        return (
+            precision is not None
+            and done % PRECISION_STEP == 0
+            and done >= 2 * PRECISION_STEP
+            and agg.half_width(precision[0]) <= precision[1]
+        )
+
+    met = False
+    resumed = 0
+    if chunks is not None:
+        for saved in chunks.replay():
+            pieces = [saved] if precision is None else _at_marks(saved, PRECISION_STEP)
+            for piece in pieces:
+                if progress is not None:
+                    progress(len(piece.rows))
+                met = take(piece)
+                if met:
+                    break
+            if met:
                 break
-    finally:
-        results.close()
-    if agg is None:  # no runs
-        agg = Aggregate(metric_names(s), list(RATIO_NAMES))
+        resumed = done
+    if not met and done < runs:
+        tasks = _tasks_from(done, Fixed(s), seed, stream, runs, size, keep_impacts)
+        results = perform(tasks, workers, cluster, progress, aggregate=False)
+        try:
+            for res in results:
+                r = res.result
+                piece = Piece(r.start, res.rows, res.ratios, r.drawn, r.impacts)
+                if chunks is not None:
+                    chunks.add(piece)
+                if take(piece):
+                    break
+        except BaseException:
+            if chunks is not None:  # keep what is finished, whatever stopped the run
+                with contextlib.suppress(Exception):
+                    chunks.flush()
+            raise
+        finally:
+            results.close()
+        if chunks is not None:
+            chunks.flush()
     extra: dict = {}
     if s.uncertainties:
         local = default_workers() if cluster else workers  # local processes are free now
@@ -190,4 +227,30 @@ def run_monte_carlo(
         workers=workers,
         extra=extra,
         rows=np.vstack(kept) if keep_rows and kept else None,
+        resumed=resumed,
     )
+
+
+def _at_marks(piece: Piece, step: int) -> Iterator[Piece]:
+    """``piece`` cut where a replication index is a multiple of ``step`` (where a precision
+    target is checked), so kept rows are checked at the marks fresh ones would be."""
+    a = piece.start
+    while a < piece.stop:
+        b = min(piece.stop, (a // step + 1) * step)
+        i, j = a - piece.start, b - piece.start
+        kept = piece.impacts[(piece.impacts[:, 0] >= a) & (piece.impacts[:, 0] < b)]
+        drawn = None if piece.drawn is None else piece.drawn[i:j]
+        yield Piece(a, piece.rows[i:j], piece.ratios[i:j], drawn, kept)
+        a = b
+
+
+def _tasks_from(
+    start: int, source: Fixed, seed: int, stream: Stream, runs: int, size: int, keep_impacts: int
+) -> Iterator[Task]:
+    """Replications ``start`` to ``runs - 1`` as tasks whose ends fall on multiples of
+    ``size`` (a resumed run's first task is the rest of its chunk), as an uninterrupted
+    run's do."""
+    first = min(runs, -(-start // size) * size)
+    if start < first:
+        yield Task("run", source, seed, stream, start, first, first == runs, keep_impacts)
+    yield from tasks_for("run", source, seed, stream, runs, size, first, keep_impacts)

@@ -1,4 +1,7 @@
-"""The report pages of adsim's own results folders: a run, a sweep, a calibration."""
+"""The report pages of adsim's own results folders: a run, a sweep, a calibration.
+
+(Validations and joint calibrations: ``sim.report.events_builders``; campaigns:
+``sim.report.campaign_builders``.)"""
 
 from __future__ import annotations
 
@@ -189,6 +192,10 @@ def sweep_report(folder: Path) -> Report:
 def calibration_report(folder: Path) -> Report:
     """A calibration: the unknowns the evidence allows, and the next attack predicted."""
     doc = read_document(folder, "calibration.json")
+    if str(doc.get("format", "")).startswith("adsim-joint-calibration"):
+        from sim.report.events_builders import joint_report
+
+        return joint_report(folder, doc)
     name = str(doc.get("scenario", folder.name))
     report = common(
         doc,

@@ -46,6 +46,9 @@ class Report:
     tables: list[TableData] = field(default_factory=list)
     figures: list[FigureData] = field(default_factory=list)
     scenario_yaml: str = ""
+    # further input files shown with the scenario, by name (a validation's events and their
+    # scenarios, a campaign's file): (name, text)
+    inputs: list[tuple[str, str]] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 

@@ -1,7 +1,9 @@
 """The kinds of results folder a report can be made of, each with the builder of its page.
 
 A kind is known by the document that marks a finished folder of it (``summary.json`` for a
-run, ``sweep.json`` for a sweep, ``calibration.json`` for a calibration). A new kind of
+run, ``sweep.json`` for a sweep, ``calibration.json`` for a calibration, ``validation.json``
+for a validation, ``campaigns.parquet`` for a campaign, whose folder holds a summary.json
+too: the kind registered last is tried first). A new kind of
 study plugs in with ``@register("validation", "validation.json")`` on a function that
 turns its folder into a ``Report``; nothing else changes.
 """
@@ -134,3 +136,5 @@ def common(doc: dict[str, Any], folder: Path, kind: str, title: str, question: s
 
 
 from sim.report import builders as _builders  # noqa: E402,F401  (registers the kinds)
+from sim.report import campaign_builders as _campaigns  # noqa: E402,F401  (after run's)
+from sim.report import events_builders as _events  # noqa: E402,F401
