@@ -116,6 +116,7 @@ def run_monte_carlo(
     cluster: str | None = None,
     keep_rows: bool = False,
     chunks: RunChunks | None = None,
+    on_impacts: Callable[[np.ndarray], None] | None = None,
 ) -> MonteCarloResult:
     """Run ``runs`` replications (default: the scenario's) and summarise them.
 
@@ -126,7 +127,8 @@ def run_monte_carlo(
     point does not depend on the workers), or at ``runs``. ``cluster`` sends the chunks to a
     Dask scheduler (an address, or ``"local"``) instead of local processes; the results are
     the same. ``keep_rows`` keeps every replication's metrics in memory for
-    ``MonteCarloResult.to_frame`` (memory then grows with the runs).
+    ``MonteCarloResult.to_frame`` (memory then grows with the runs). ``on_impacts(points)``
+    receives each chunk's kept impact points as they come (the what-if page's live map).
 
     A scenario with ``uncertainties`` draws one value per path in each replication; the
     sink then gets them too (``sink(rows, ratios, first, drawn)``), and the summary holds
@@ -162,6 +164,8 @@ def run_monte_carlo(
             kept.append(np.hstack([piece.rows, piece.ratios]))
         if len(piece.impacts):
             impacts.append(piece.impacts)
+            if on_impacts is not None:
+                on_impacts(piece.impacts)
         done += len(piece.rows)
         return (
             precision is not None
