@@ -1,126 +1,71 @@
 """The what-if page, on Panel: pick or upload a scenario, move sliders, watch the answer.
 
-Each change starts a run in a background thread (one worker, in this process: the same
-numbers as ``adsim run`` with the same overrides and seed, whatever its workers); a periodic
-callback shows its progress and the leakers seen so far, and draws the run's figures when it
-ends. A newer change stops the older run. The URL follows the view, so a link reproduces it.
+Each change starts a run in a background thread (``sim.app.job``). A periodic callback,
+every ``REFRESH_MS``, shows how many replications have come back and, when there are new
+ones, feeds the live figures (``sim.app.live``: the leakers and casualty distributions and
+the impact map so far, drawn in the browser). When the run ends the page shows its numbers
+and the run's figures as ``adsim run`` draws them (drawn in the job's thread). A newer
+change stops the older run. The URL follows the view, so a link reproduces it.
 """
 
 from __future__ import annotations
 
+import html
 import io
-import tempfile
-import threading
+import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import panel as pn
 
+from sim.app.job import Job, report_bytes
+from sim.app.live import LiveFigures
 from sim.app.query import MAX_RUNS, View, bundled, from_query, sliders, value_text
+from sim.app.upload import error_line, read_upload
 from sim.io.errors import InputError
 from sim.io.load import from_data, load
-from sim.io.scenario_file import read_raw
 
-REFRESH_MS = 300
-
-
-class Stop(Exception):
-    """A run overtaken by a newer request."""
-
-
-class Job:
-    """One run in the background: its progress, the leakers so far, its result or error."""
-
-    def __init__(self, view: View, loaded: Any) -> None:
-        self.view, self.loaded = view, loaded
-        self.done = 0
-        self.leaked: list[np.ndarray] = []
-        self.result: Any = None
-        self.error = ""
-        self.stopped = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _sink(self, rows: np.ndarray, ratios: np.ndarray, first: int, drawn: Any = None) -> None:
-        if self.stopped:
-            raise Stop
-        self.leaked.append(rows[:, self.leaked_column].copy())
-
-    def _progress(self, n: int) -> None:
-        if self.stopped:
-            raise Stop
-        self.done += n
-
-    def _run(self) -> None:
-        from sim.montecarlo.run import run_monte_carlo
-        from sim.outcomes import metric_names
-
-        s = self.loaded.model
-        self.leaked_column = metric_names(s).index("leaked")
-        try:
-            self.result = run_monte_carlo(
-                s,
-                runs=self.view.runs,
-                seed=self.view.seed,
-                workers=1,
-                sink=self._sink,
-                progress=self._progress,
-            )
-        except Stop:
-            return
-        except Exception as exc:  # shown on the page, in one line
-            self.error = f"{type(exc).__name__}: {exc}"
+REFRESH_MS = 300  # how often the page looks at the run: the live figures' update rate
+FIGURE_WIDTH = 720
+ALERT = {"background": "#f8d7da", "color": "#58151c", "border": "1px solid #f1aeb5",
+         "border-radius": "6px", "padding": "0 12px"}  # fmt: skip
+CODE = ("overflow-x: auto; background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; "
+        "padding: 8px 12px; font-size: 12px; line-height: 1.45")  # fmt: skip
 
 
-def _figures_png(job: Job) -> list[bytes]:
-    """The run's leakers, casualties and impact-map figures, as PNG data."""
-    from sim.plots.run_figures import draw_casualties, draw_impact_map, draw_leakers
-
-    summary = job.result.summary()
-    s = job.loaded.model
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        draw_leakers(summary, s, out)
-        draw_casualties(summary, out)
-        draw_impact_map(job.result.impacts, s, out, min(job.result.runs, 2000))
-        return [(out / f"{k}.png").read_bytes() for k in ("leakers", "casualties", "impact_map")]
+def _shown_path(path: Path) -> str:
+    """A scenario's path as the page's command line shows it: relative to the folder the app
+    was started in when it is below it."""
+    try:
+        return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd()) else str(path)
+    except (OSError, ValueError):
+        return str(path)
 
 
-def _report_bytes(job: Job) -> io.BytesIO:
-    """The HTML report of a finished run (see ``adsim report``)."""
-    from sim.io.provenance import provenance, stamped
-    from sim.io.results import write_json_atomic, write_yaml
-    from sim.plots import draw_run_figures
-    from sim.report import report_html
-
-    summary = stamped(
-        job.result.summary(), provenance(job.loaded.digest, job.result.seed, job.result.runs)
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        write_json_atomic(folder / "summary.json", summary)
-        write_yaml(folder / "scenario.yaml", job.loaded.raw)
-        draw_run_figures(summary, job.result.impacts, job.loaded.model, folder / "figures")
-        return io.BytesIO(report_html(folder).encode("utf-8"))
-
-
-def make_page(default: str, extra: dict[str, Path]) -> pn.template.BaseTemplate | pn.Column:
+def make_page(default: str, extra: dict[str, Path]) -> pn.FlexBox | pn.Column:
     """The page of one browser session."""
     choices = {**bundled(), **extra}
     uploads: dict[str, dict] = {}
-    error = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["adsim-error"])
+    error = pn.pane.HTML("", visible=False, sizing_mode="stretch_width", max_width=FIGURE_WIDTH,
+                         styles=ALERT)  # fmt: skip
     scenario = pn.widgets.Select(name="Scenario", options=list(choices), value=default)
     upload = pn.widgets.FileInput(name="Upload a scenario", accept=".yaml,.yml")
     runs = pn.widgets.IntInput(name=f"Runs (at most {MAX_RUNS:,})", value=1000, start=1,
                                end=MAX_RUNS)  # fmt: skip
     seed = pn.widgets.IntInput(name="Seed (empty: the scenario's)", value=None)
     slider_box = pn.Column()
-    progress = pn.indicators.Progress(name="replications", value=0, max=100, width=300)
+    progress = pn.indicators.Progress(
+        name="replications", value=0, max=100, sizing_mode="stretch_width", max_width=FIGURE_WIDTH
+    )
+    counter = pn.pane.HTML("", css_classes=["adsim-progress"])
     status = pn.pane.HTML("", css_classes=["adsim-status"])
-    live = pn.pane.HTML("", css_classes=["adsim-live"])
-    figures = pn.Column()
-    command = pn.pane.Markdown("")
-    state: dict[str, Any] = {"job": None, "drawn": None, "building": False}
+    command = pn.pane.HTML("", sizing_mode="stretch_width", max_width=FIGURE_WIDTH)
+    figures = pn.Column(sizing_mode="stretch_width", max_width=FIGURE_WIDTH)
+    # the run shown, its live figures, how many of its chunks they show, whether its own
+    # figures are shown, and how many runs this page has started (said in the page's HTML)
+    state: dict[str, Any] = {"job": None, "live": None, "chunks": -1, "final": False,
+                             "started": 0, "building": False}  # fmt: skip
 
     def current_view() -> View:
         view = View(scenario.value, runs=int(runs.value or 1), seed=seed.value)
@@ -157,7 +102,7 @@ def make_page(default: str, extra: dict[str, Path]) -> pn.template.BaseTemplate 
         slider_box.objects = widgets
 
     def show_error(text: str) -> None:
-        error.object = text
+        error.object = f"<div class='adsim-error' role='alert'>{html.escape(text)}</div>"
         error.visible = bool(text)
 
     def start(*_: Any) -> None:
@@ -170,78 +115,101 @@ def make_page(default: str, extra: dict[str, Path]) -> pn.template.BaseTemplate 
         try:
             loaded = loaded_of(view)
         except InputError as exc:
-            show_error(f"adsim: error: {exc}")
+            show_error(error_line(exc))
             return
         show_error("")
         if pn.state.location is not None:
             pn.state.location.search = view.query()
         path = choices.get(view.scenario, Path(f"{view.scenario}.yaml"))
-        command.object = f"Same numbers on the command line: `{view.command(path)}`"
+        same = view.command(Path(_shown_path(path)), " \\\n    ")
+        command.object = (
+            f"Same numbers on the command line:<pre style='{CODE}'>{html.escape(same)}</pre>"
+        )
         job = Job(view, loaded)
-        state["job"], state["drawn"] = job, None
-        job.thread.start()
+        live = LiveFigures(loaded.model)
+        state.update(job=job, live=live, chunks=-1, final=False, started=state["started"] + 1)
+        figures.objects = [pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in live.figures]
+        status.object = ""
+        job.start()
+
+    def show_counter(job: Job, runs: int) -> None:
+        progress.max = max(job.total, 1)
+        progress.value = min(runs, job.total)
+        if job.error:
+            word = "failed"
+        elif job.finished:
+            word = "done"
+        else:
+            word = "running" if job.result is None else "drawing the figures"
+        counter.object = (
+            f"<span class='adsim-count' data-done='{runs}' data-total='{job.total}' "
+            f"data-started='{state['started']}'>{runs:,} of {job.total:,} replications</span>"
+            f" ({word})"
+        )
 
     def refresh() -> None:
-        job = state["job"]
-        if job is None:
+        job, live = state["job"], state["live"]
+        if job is None or live is None:
             return
-        progress.max = job.view.runs
-        progress.value = min(job.done, job.view.runs)
-        seen = np.concatenate(job.leaked) if job.leaked else np.empty(0)
-        if len(seen):
-            live.object = (
-                f"<span class='adsim-seen'>{len(seen):,}</span> replications so far: "
-                f"mean leakers {seen.mean():.3f}, P(none leak) {np.mean(seen == 0):.1%}"
-            )
         if job.error:
             show_error(f"adsim: error: {job.error}")
-        if job.result is not None and state["drawn"] is not job:
-            state["drawn"] = job
-            m = job.result.metrics
+        if state["chunks"] != len(job.chunks) and not job.finished:
+            state["chunks"] = len(job.chunks)
+            partial = job.partial()
+            live.update(partial)
+            show_counter(job, partial.runs)
+            if partial.runs:
+                leaked, hurt = partial.columns["leaked"], partial.columns["casualties"]
+                status.object = (
+                    f"<span class='adsim-so-far'>so far: mean leakers {leaked.mean():.3f}, "
+                    f"P(none leak) {np.mean(leaked == 0):.1%}, "
+                    f"mean casualties {hurt.mean():.2f}</span>"
+                )
+        elif job.pngs and not state["final"]:
+            state["final"] = True
+            result = job.result
+            show_counter(job, result.runs)
+            m = result.metrics
+            # shown rounded; each number whole in its data-value (a test compares them)
+            leaked, hurt = m["leaked"]["mean"], m["casualties"]["mean"]
             status.object = (
-                f"<b>done</b>: <span class='adsim-done'>{job.result.runs}</span> replications, "
-                f"seed {job.result.seed}; mean leakers "
-                f"<span class='adsim-leaked'>{m['leaked']['mean']!r}</span>, mean casualties "
-                f"<span class='adsim-casualties'>{m['casualties']['mean']!r}</span>"
+                f"<b>done</b>: <span class='adsim-done' data-value='{result.runs}'>"
+                f"{result.runs:,}</span> replications, seed {result.seed}; mean leakers "
+                f"<span class='adsim-leaked' data-value='{leaked!r}'>{leaked:.3f}</span>, "
+                f"mean casualties "
+                f"<span class='adsim-casualties' data-value='{hurt!r}'>{hurt:.2f}</span>"
             )
-            try:
-                pngs = _figures_png(job)
-            except Exception as exc:  # a figure that fails is said, not hidden
-                show_error(f"adsim: error: the figures failed: {type(exc).__name__}: {exc}")
-                return
-            figures.objects = [pn.pane.PNG(data, width=720) for data in pngs]
-        elif job.result is None:
-            status.object = f"running: {job.done:,} of {job.view.runs:,} replications"
+            figures.objects = [
+                pn.pane.PNG(data, sizing_mode="scale_width", max_width=FIGURE_WIDTH)
+                for data in job.pngs
+            ]
 
     def on_upload(event: Any) -> None:
         if not upload.value:
             return
-        name = Path(upload.filename or "upload.yaml").stem
-        with tempfile.NamedTemporaryFile("wb", suffix=".yaml", delete=False) as f:
-            f.write(upload.value)
-            path = Path(f.name)
         try:
-            raw = read_raw(path)
-            from_data(raw, upload.filename or name)
+            name, raw = read_upload(upload.filename, upload.value)
         except InputError as exc:
-            show_error(f"adsim: error: {str(exc).replace(str(path), upload.filename or name)}")
+            show_error(error_line(exc))
             return
-        finally:
-            path.unlink(missing_ok=True)
+        if name in choices:
+            name = f"{name} (uploaded)"
         uploads[name] = raw
         scenario.options = [*choices, *uploads]
+        if scenario.value == name:
+            on_scenario(None)  # the same name uploaded again: its new content
         scenario.value = name
 
     def on_scenario(event: Any) -> None:
         try:
             build_sliders(View(scenario.value))
         except InputError as exc:
-            show_error(f"adsim: error: {exc}")
+            show_error(error_line(exc))
             return
         start()
 
     download = pn.widgets.FileDownload(
-        callback=lambda: _report_bytes(state["job"]) if state["job"] else io.BytesIO(b""),
+        callback=lambda: report_bytes(state["job"]) if state["job"] else io.BytesIO(b""),
         filename="report.html",
         label="Download the HTML report",
     )
@@ -253,19 +221,24 @@ def make_page(default: str, extra: dict[str, Path]) -> pn.template.BaseTemplate 
         scenario.value, runs.value, seed.value = view.scenario, view.runs, view.seed
         build_sliders(view)
     except InputError as exc:
-        show_error(f"adsim: error: {exc}")
+        show_error(error_line(exc))
     scenario.param.watch(on_scenario, "value")
     upload.param.watch(on_upload, "value")
     runs.param.watch(start, "value")
     seed.param.watch(start, "value")
     pn.state.add_periodic_callback(refresh, period=REFRESH_MS)
     pn.state.onload(start)
-    controls = pn.Column(scenario, upload, runs, seed, "### Assumptions", slider_box, download)
-    results = pn.Column(error, progress, status, live, command, figures)
+    # side by side on a wide screen; on a narrow one, the results below the controls
+    controls = pn.Column(scenario, upload, runs, seed, "### Assumptions", slider_box, download,
+                         width=340, styles={"flex": "0 0 340px"})  # fmt: skip
+    results = pn.Column(error, progress, counter, status, command, figures,
+                        sizing_mode="stretch_width", styles={"flex": "1 1 320px"})  # fmt: skip
     return pn.Column(
         "# adsim: what if?",
-        "Move a slider: the scenario runs again with that value, in the background.",
-        pn.Row(controls, results, sizing_mode="stretch_width"),
+        "Move a slider: the scenario runs again with that value, in the background; the "
+        "figures fill in as the replications arrive.",
+        pn.FlexBox(controls, results, flex_wrap="wrap", sizing_mode="stretch_width"),
+        sizing_mode="stretch_width",
     )
 
 

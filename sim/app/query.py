@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
@@ -24,9 +25,18 @@ DEFAULT_RUNS = 1_000
 
 
 def bundled() -> dict[str, Path]:
-    """The bundled example scenarios (not the study files), by scenario file stem."""
+    """The bundled example scenarios (not the study or campaign files), by file stem."""
     folder = Path(str(resources.files("sim.examples") / "scenarios"))
-    return {p.stem: p for p in sorted(folder.glob("*.yaml")) if not p.name.startswith("study")}
+    return {p.stem: p for p in sorted(folder.glob("*.yaml")) if _is_scenario(p)}
+
+
+@cache
+def _is_scenario(path: Path) -> bool:
+    """Whether a bundled file is a scenario: not a study file, not a campaign."""
+    from sim.io.scenario_file import read_raw
+
+    raw = read_raw(path)
+    return "study" not in raw and "campaign" not in raw
 
 
 @dataclass(frozen=True)
@@ -62,14 +72,14 @@ class View:
         pairs += [("set", s) for s in self.set_texts()]
         return "?" + urlencode(pairs)
 
-    def command(self, path: Path) -> str:
+    def command(self, path: Path, sep: str = " ") -> str:
         """The ``adsim run`` command on the scenario file ``path`` that gives the same
-        numbers."""
-        parts = ["adsim run", str(path), f"--runs {self.runs}"]
+        numbers (its options joined by ``sep``: a backslash and a new line for a shell)."""
+        parts = [f"adsim run {path} --runs {self.runs}"]
         if self.seed is not None:
-            parts.append(f"--seed {self.seed}")
+            parts[0] += f" --seed {self.seed}"
         parts += [f"--set '{s}'" for s in self.set_texts()]
-        return " ".join(parts)
+        return sep.join(parts)
 
 
 def from_query(text: str, default: str) -> View:
