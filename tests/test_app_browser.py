@@ -1,10 +1,13 @@
 """``adsim app`` in a real browser: headless Chromium (Debian's) driven through Playwright.
 
-The test starts the app on a scenario with an uncertain kill probability, opens the page,
-moves the slider with the keyboard, waits for the answer to change, and checks the page's
-numbers against ``adsim run`` with the same overrides and seed (read from the page's URL).
-It skips where Chromium or the app extra is missing, unless ADSIM_REQUIRE_BROWSER is set (CI
-sets it, so there it runs or fails).
+The tests start the app on a scenario with an uncertain kill probability and open the page.
+One moves the slider with the keyboard, waits for the answer to change, and checks the
+page's numbers against ``adsim run`` with the same overrides and seed (read from the page's
+URL). One watches a larger run fill in: the page shows replications so far before the end.
+One uploads bad files through the page's file input and sees the command line's one-line
+error, with no run started, then a good file that runs. They skip where Chromium or the app
+extra is missing, unless ADSIM_REQUIRE_BROWSER is set (CI sets it, so there they run or
+fail). Waits are for conditions on the page, with generous bounds: a loaded machine is slow.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -49,14 +53,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def app_url(tmp_path: Path):  # noqa: ANN201
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     _need(CHROMIUM is not None, "no chromium on PATH")
     for module in ("panel", "playwright"):
         try:
             __import__(module)
         except ImportError:
             _need(False, f"{module} is not installed (pip install '.[app]' playwright)")
+    tmp_path = tmp_path_factory.mktemp("app")
     scenario = tmp_path / "whatif.yaml"
     scenario.write_text(
         (HERE / "scenarios" / "valid-small.yaml").read_text()
@@ -85,6 +90,40 @@ def app_url(tmp_path: Path):  # noqa: ANN201
         proc.wait(timeout=20)
 
 
+# Panel draws its widgets in shadow roots: conditions waited for look inside them
+FIND = """const find = (root, sel) => {
+    const hit = root.querySelector(sel);
+    if (hit) return hit;
+    for (const el of root.querySelectorAll('*')) {
+        if (el.shadowRoot) {
+            const inner = find(el.shadowRoot, sel);
+            if (inner) return inner;
+        }
+    }
+    return null;
+};
+"""
+WAIT_MS = 120_000  # a bound, not a pause: conditions are polled until they hold
+
+
+def _wait(page: Any, condition: str, arg: object = None) -> Any:
+    """Wait until the JavaScript function ``condition(arg)`` returns something true (it can
+    use ``find(root, selector)``, which looks inside shadow roots); return that."""
+    script = f"(arg) => {{ {FIND} return ({condition})(arg); }}"
+    return page.wait_for_function(script, arg=arg, timeout=WAIT_MS, polling=50).json_value()
+
+
+def _count(page: Any) -> dict[str, int]:
+    """The page's replication counter: done, total, and how many runs the page started."""
+    el = page.locator(".adsim-count")
+    return {k: int(el.get_attribute(f"data-{k}") or -1) for k in ("done", "total", "started")}
+
+
+def _value(page: Any, selector: str) -> float:
+    """A number the page shows, whole (from its data-value: the text is rounded)."""
+    return float(page.locator(selector).get_attribute("data-value") or "nan")
+
+
 def _cli_means(scenario: Path, url: str) -> tuple[float, float]:
     q = parse_qs(urlparse(url).query)
     args = [sys.executable, "-m", "sim", "run", str(scenario), "--json", "--no-figures"]
@@ -109,37 +148,119 @@ def test_slider_moves_the_answer_and_matches_adsim_run(app_url) -> None:  # noqa
             page = browser.new_page()
             page.goto(url)
             done = page.locator(".adsim-done")
-            done.wait_for(timeout=60_000)
-            assert done.inner_text() == "200"
-            first = page.locator(".adsim-leaked").inner_text()
+            done.wait_for(timeout=WAIT_MS)
+            assert done.get_attribute("data-value") == "200"
+            first = page.locator(".adsim-leaked").get_attribute("data-value")
             handle = page.locator(".noUi-handle").first
             handle.focus()
             for _ in range(30):
                 handle.press("ArrowLeft")  # a lower kill probability: more leakers
-            page.wait_for_function(
+            _wait(
+                page,
                 """(old) => {
-                    const find = (root, sel) => {
-                        const hit = root.querySelector(sel);
-                        if (hit) return hit;
-                        for (const el of root.querySelectorAll('*')) {
-                            if (el.shadowRoot) {
-                                const inner = find(el.shadowRoot, sel);
-                                if (inner) return inner;
-                            }
-                        }
-                        return null;
-                    };
                     const el = find(document, '.adsim-leaked');
-                    return el && el.textContent !== old && location.search.includes('set=');
+                    return el && el.dataset.value !== old && location.search.includes('set=');
                 }""",
-                arg=first,
-                timeout=60_000,
+                first,
             )
-            leaked = float(page.locator(".adsim-leaked").inner_text())
-            casualties = float(page.locator(".adsim-casualties").inner_text())
+            leaked = float(page.locator(".adsim-leaked").get_attribute("data-value") or "nan")
+            casualties = float(
+                page.locator(".adsim-casualties").get_attribute("data-value") or "nan"
+            )
             final_url = page.url
         finally:
             browser.close()
     assert f"uncertainties.{PK}" in parse_qs(urlparse(final_url).query)["set"][0]
-    assert leaked > float(first)
+    assert leaked > float(first or "nan")
     assert (leaked, casualties) == _cli_means(scenario, final_url)
+
+
+def test_the_distributions_fill_in_while_the_run_goes_on(app_url) -> None:  # noqa: ANN001
+    from playwright.sync_api import sync_playwright
+
+    _, url = app_url
+    runs = 4000  # 8 chunks of 500 replications, a few seconds even on a fast machine
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page()
+            page.goto(url.replace("runs=200", f"runs={runs}"))
+            # replications so far, before the end: counted, and drawn from
+            partial = _wait(
+                page,
+                """() => {
+                    const count = find(document, '.adsim-count');
+                    const status = find(document, '.adsim-so-far');
+                    if (!count || !status) return null;
+                    const done = +count.dataset.done, total = +count.dataset.total;
+                    const text = status.textContent;
+                    return 0 < done && done < total && text.includes('so far')
+                        ? {done, total, text} : null;
+                }""",
+            )
+            live = page.locator(".bk-Canvas, .bk-canvas, canvas").count()
+            page.locator(".adsim-done").wait_for(timeout=WAIT_MS)
+            final = _count(page)
+            pngs = page.locator("img").count()
+        finally:
+            browser.close()
+    assert partial["total"] == runs and partial["done"] % 500 == 0
+    assert f"{partial['done']:,} of {runs:,}" not in partial["text"]  # the status, not the count
+    assert "mean leakers" in partial["text"]
+    assert live >= 3  # the three live figures
+    assert final["done"] == final["total"] == runs
+    assert pngs >= 3  # then the run's own figures
+
+
+def test_a_bad_upload_is_told_as_the_command_line_tells_it(app_url) -> None:  # noqa: ANN001
+    from playwright.sync_api import sync_playwright
+
+    scenario, url = app_url
+    folder = scenario.parent / "uploads"
+    folder.mkdir(exist_ok=True)
+    bad = folder / "negative-count.yaml"
+    bad.write_text((HERE / "uploads" / "negative-count.yaml").read_text())
+    checked = subprocess.run(
+        [sys.executable, "-m", "sim", "check", bad.name],
+        capture_output=True, text=True, timeout=120, cwd=folder,
+    )  # fmt: skip
+    assert checked.returncode == 2
+    expected = checked.stderr.strip()
+    assert expected.startswith("adsim: error: negative-count.yaml: threats.srbm.count")
+    good = folder / "good.yaml"
+    good.write_text((HERE / "scenarios" / "valid-small.yaml").read_text())
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            page.locator(".adsim-done").wait_for(timeout=WAIT_MS)
+            before, address = _count(page), page.url
+            page.locator("input[type=file]").set_input_files(str(bad))
+            shown = _wait(
+                page,
+                """(expected) => {
+                    const el = find(document, '.adsim-error');
+                    return el && el.textContent.includes(expected) ? el.textContent : null;
+                }""",
+                expected,
+            )
+            after, address_after = _count(page), page.url
+            page.locator("input[type=file]").set_input_files(str(good))
+            _wait(
+                page,
+                """(started) => {
+                    const count = find(document, '.adsim-count');
+                    return count && +count.dataset.started > started
+                        && find(document, '.adsim-done') !== null
+                        && location.search.includes('scenario=good');
+                }""",
+                before["started"],
+            )
+            error_hidden = not page.locator(".adsim-error").is_visible()
+            good_done = page.locator(".adsim-done").get_attribute("data-value")
+        finally:
+            browser.close()
+    assert shown.strip() == expected  # the line of adsim check, on the page
+    assert after == before and address_after == address  # no run started, the view kept
+    assert error_hidden and good_done == "200"  # then a good upload runs

@@ -23,7 +23,10 @@ def test_bad_queries_are_bad_input(query: str) -> None:
 
 
 def test_sliders_cover_the_uncertain_paths() -> None:
-    assert "al-asad-2024-01-20" in bundled() and "study-al-asad-pk-channels" not in bundled()
+    offered = bundled()
+    assert "al-asad-2024-01-20" in offered and "campaign-drone-attack" in offered
+    assert "study-al-asad-pk-channels" not in offered
+    assert "campaign-2023-10-to-2024-01" not in offered  # a campaign, not a scenario
     found = sliders(load_view(View("al-asad-2024-01-20")))
     pk = next(s for s in found if s.label == "defense.batteries.upper.pk.srbm")
     assert pk.target == "uncertainties.defense.batteries.upper.pk.srbm"
