@@ -29,6 +29,7 @@ from sim.model.scenario import Scenario
 from sim.plots.style import CATEGORY_COLOURS, CATEGORY_LABELS, type_colours
 
 HEIGHT = 300
+MAP_HEIGHT = 380
 DEBRIS_COLOUR = "#54278f"  # as on the impact map of ``adsim run``
 
 
@@ -59,7 +60,7 @@ def _title(text: str) -> Title:
 def _figure(title: Title, x_label: str, y_label: str, **kw: Any) -> figure:
     fig = figure(
         title=title,
-        height=HEIGHT,
+        height=kw.pop("height", HEIGHT),
         sizing_mode="stretch_width",
         tools="",
         toolbar_location=None,
@@ -137,6 +138,7 @@ class LiveFigures:
             "x, east of the base centre (m)",
             "y, north of the base centre (m)",
             match_aspect=True,
+            height=MAP_HEIGHT,
         )
         fig.xgrid.grid_line_color = "#e5e5e5"
         zone_source = ColumnDataSource({"x": cx, "y": cy, "w": w, "h": h})
@@ -171,8 +173,12 @@ class LiveFigures:
 
     @staticmethod
     def _zone_bounds(cx: list, cy: list, w: list, h: list) -> dict[str, list[float]]:
+        """Points the map's view must hold: the centre, the zones' corners, and room above the
+        top zone for its label."""
         xs = [0.0] + [x + d * ww / 2 for x, ww in zip(cx, w, strict=True) for d in (-1, 1)]
         ys = [0.0] + [y + d * hh / 2 for y, hh in zip(cy, h, strict=True) for d in (-1, 1)]
+        xs.append(0.0)
+        ys.append(max(ys) + 0.2 * max(max(ys) - min(ys), max(xs) - min(xs), 100) / 2)
         return {"x": xs, "y": ys}
 
     @property
@@ -208,7 +214,8 @@ class LiveFigures:
         # the view holds the zones and the middle 98% of the points (as ``adsim run``'s map)
         zones = self._zone_bounds(*self._zone_lists())
         xs = [*zones["x"], *np.percentile(impacts[:, 2], [1, 99])]
-        ys = [*zones["y"], *np.percentile(impacts[:, 3], [1, 99])]
+        ys = [*np.percentile(impacts[:, 3], [1, 99]), *zones["y"]]
+        ys[-1] = max(ys[-1], ys[1] + (ys[-1] - max(zones["y"][:-1])))  # label room above all
         self.bounds.data = {"x": xs, "y": ys}
         self.map_title.text = f"where they landed: {len(impacts):,} impacts"
 

@@ -105,12 +105,14 @@ def make_page(default: str, extra: dict[str, Path]) -> pn.FlexBox | pn.Column:
         error.object = f"<div class='adsim-error' role='alert'>{html.escape(text)}</div>"
         error.visible = bool(text)
 
+    def stop_run() -> None:
+        if state["job"] is not None:
+            state["job"].stopped = True
+
     def start(*_: Any) -> None:
         if state["building"]:
             return
-        old = state["job"]
-        if old is not None:
-            old.stopped = True
+        stop_run()
         view = current_view()
         try:
             loaded = loaded_of(view)
@@ -227,6 +229,7 @@ def make_page(default: str, extra: dict[str, Path]) -> pn.FlexBox | pn.Column:
     runs.param.watch(start, "value")
     seed.param.watch(start, "value")
     pn.state.add_periodic_callback(refresh, period=REFRESH_MS)
+    pn.state.on_session_destroyed(lambda context: stop_run())  # a closed tab stops its run
     pn.state.onload(start)
     # side by side on a wide screen; on a narrow one, the results below the controls
     controls = pn.Column(scenario, upload, runs, seed, "### Assumptions", slider_box, download,
