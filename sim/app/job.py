@@ -45,8 +45,8 @@ class Partial:
 
 
 class Job:
-    """One run in the background: its progress, the replications so far, its result, its
-    figures (PNG data) or its error."""
+    """One run in the background: the replications so far, its result, its figures (PNG
+    data) or its error."""
 
     def __init__(self, view: Any, loaded: Any) -> None:
         self.view, self.loaded = view, loaded
@@ -56,7 +56,6 @@ class Job:
         self.names = [n for n in drawn if n in names]
         self._index = [names.index(n) for n in self.names]
         self.total = view.runs
-        self.done = 0
         self.chunks: list[np.ndarray] = []  # per chunk: (replications, drawn columns)
         self.impacts: list[np.ndarray] = []
         self.result: Any = None
@@ -88,11 +87,6 @@ class Job:
     def _impacts(self, points: np.ndarray) -> None:
         self.impacts.append(points)
 
-    def _progress(self, n: int) -> None:
-        if self.stopped:
-            raise Stop
-        self.done += n
-
     def _run(self) -> None:
         from sim.montecarlo.run import run_monte_carlo
 
@@ -103,7 +97,6 @@ class Job:
                 seed=self.view.seed,
                 workers=1,
                 sink=self._sink,
-                progress=self._progress,
                 on_impacts=self._impacts,
             )
             self.result = result

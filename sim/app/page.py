@@ -154,7 +154,11 @@ def make_page(default: str, extra: dict[str, Path]) -> pn.FlexBox | pn.Column:
         if job is None or live is None:
             return
         if job.error:
-            show_error(f"adsim: error: {job.error}")
+            if not state["final"]:
+                state["final"] = True
+                show_error(f"adsim: error: {job.error}")
+                show_counter(job, job.partial().runs)
+            return
         if state["chunks"] != len(job.chunks) and not job.finished:
             state["chunks"] = len(job.chunks)
             partial = job.partial()
