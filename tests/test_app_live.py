@@ -1,5 +1,5 @@
 """The what-if page's run and live figures without a browser: what the page draws while a run
-goes on is made of the replications received so far, and at the end equals the run."""
+goes on is made of the replications received so far, and at the end equals ``adsim run``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ import pytest
 
 pytest.importorskip("bokeh")
 
-from sim.app.job import CASUALTIES, Job, Partial  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from sim.app.job import CASUALTIES, FIGURES, Job, Partial  # noqa: E402
 from sim.app.live import LiveFigures, _at_least, _shares  # noqa: E402
 from sim.app.query import View  # noqa: E402
+from sim.cli import app  # noqa: E402
 from sim.io.load import load  # noqa: E402
 from sim.montecarlo.run import run_monte_carlo  # noqa: E402
 
@@ -28,7 +31,7 @@ def test_shares_and_at_least_n() -> None:
     assert len(_at_least(np.zeros(5, dtype=int))[0]) == 0  # nobody hurt: no line
 
 
-def test_a_job_keeps_every_replication_and_ends_as_the_run() -> None:
+def test_a_job_keeps_every_replication_and_ends_as_the_run(tmp_path: Path) -> None:
     loaded = load(VALID)
     job = Job(View("valid-small", runs=120, seed=5), loaded)
     job.start()
@@ -43,6 +46,12 @@ def test_a_job_keeps_every_replication_and_ends_as_the_run() -> None:
     for name, values in partial.columns.items():
         assert list(values) == list(frame[name])
     assert np.array_equal(partial.impacts, same.impacts)
+    # its figures are those of adsim run with the same runs and seed, to the byte
+    out = tmp_path / "cli"
+    args = ["run", str(VALID), "--runs", "120", "--seed", "5", "--workers", "1", "--out", str(out)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    for name, png in zip(FIGURES, job.pngs, strict=True):
+        assert png == (out / "figures" / f"{name}.png").read_bytes(), name
     live = LiveFigures(loaded.model)
     live.update(partial)
     total = live.leak_sources["leaked"].data["share"]

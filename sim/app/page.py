@@ -119,7 +119,7 @@ def make_page(default: str, extra: dict[str, Path]) -> pn.FlexBox | pn.Column:
         except InputError as exc:
             show_error(error_line(exc))
             return
-        show_error("")
+        show_error(state.pop("notice", ""))
         if pn.state.location is not None:
             pn.state.location.search = view.query()
         path = choices.get(view.scenario, Path(f"{view.scenario}.yaml"))
@@ -223,11 +223,18 @@ def make_page(default: str, extra: dict[str, Path]) -> pn.FlexBox | pn.Column:
         query = pn.state.location.search if pn.state.location is not None else ""
         view = from_query(query or "", default)
         if view.scenario not in choices:
-            raise InputError("URL", "scenario", f"{view.scenario!r}: not a bundled scenario")
+            raise InputError(
+                "URL",
+                "scenario",
+                f"{view.scenario!r}: not a bundled scenario (for an uploaded one, start "
+                f"adsim app {view.scenario}.yaml, or upload it again)",
+            )
         scenario.value, runs.value, seed.value = view.scenario, view.runs, view.seed
         build_sliders(view)
     except InputError as exc:
-        show_error(error_line(exc))
+        state["notice"] = error_line(exc)  # said above the default view's first run
+        scenario.value = default
+        build_sliders(View(default))
     scenario.param.watch(on_scenario, "value")
     upload.param.watch(on_upload, "value")
     runs.param.watch(start, "value")
