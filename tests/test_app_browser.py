@@ -127,11 +127,6 @@ def _count(page: Any) -> dict[str, int]:
     return {k: int(el.get_attribute(f"data-{k}") or -1) for k in ("done", "total", "started")}
 
 
-def _value(page: Any, selector: str) -> float:
-    """A number the page shows, whole (from its data-value: the text is rounded)."""
-    return float(page.locator(selector).get_attribute("data-value") or "nan")
-
-
 def _cli_means(scenario: Path, url: str) -> tuple[float, float]:
     q = parse_qs(urlparse(url).query)
     args = [sys.executable, "-m", "sim", "run", str(scenario), "--json", "--no-figures"]
@@ -163,19 +158,32 @@ def test_slider_moves_the_answer_and_matches_adsim_run(app_url) -> None:  # noqa
             handle.focus()
             for _ in range(30):
                 handle.press("ArrowLeft")  # a lower kill probability: more leakers
-            _wait(
+            # the new numbers and the view they are of, read at once (the URL follows the
+            # page a moment later, and a key press still on its way may start another run)
+            shown = _wait(
                 page,
                 """(old) => {
-                    const el = find(document, '.adsim-leaked');
-                    return el && el.dataset.value !== old && location.search.includes('set=');
+                    const leaked = find(document, '.adsim-leaked');
+                    const casualties = find(document, '.adsim-casualties');
+                    const done = find(document, '.adsim-done');
+                    if (!leaked || !casualties || !done || leaked.dataset.value === old) {
+                        return null;
+                    }
+                    return {leaked: leaked.dataset.value, casualties: casualties.dataset.value,
+                            query: done.dataset.query};
                 }""",
                 first,
             )
-            leaked = float(page.locator(".adsim-leaked").get_attribute("data-value") or "nan")
-            casualties = float(
-                page.locator(".adsim-casualties").get_attribute("data-value") or "nan"
+            leaked, casualties = float(shown["leaked"]), float(shown["casualties"])
+            final_url = url.split("?")[0] + shown["query"]
+            # and the page's URL holds the view whose numbers it shows
+            _wait(
+                page,
+                """() => {
+                    const done = find(document, '.adsim-done');
+                    return done && location.search === done.dataset.query;
+                }""",
             )
-            final_url = page.url
         finally:
             browser.close()
     assert f"uncertainties.{PK}" in parse_qs(urlparse(final_url).query)["set"][0]

@@ -176,10 +176,13 @@ def make_page(default: str, extra: dict[str, Path]) -> pn.FlexBox | pn.Column:
             result = job.result
             show_counter(job, result.runs)
             m = result.metrics
-            # shown rounded; each number whole in its data-value (a test compares them)
+            # shown rounded; each number whole in its data-value, and the view that made them
+            # (a test compares them with adsim run)
             leaked, hurt = m["leaked"]["mean"], m["casualties"]["mean"]
+            query = html.escape(job.view.query(), quote=True)
             status.object = (
-                f"<b>done</b>: <span class='adsim-done' data-value='{result.runs}'>"
+                f"<b>done</b>: <span class='adsim-done' data-value='{result.runs}' "
+                f"data-query='{query}'>"
                 f"{result.runs:,}</span> replications, seed {result.seed}; mean leakers "
                 f"<span class='adsim-leaked' data-value='{leaked!r}'>{leaked:.3f}</span>, "
                 f"mean casualties "
