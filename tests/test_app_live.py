@@ -12,7 +12,7 @@ pytest.importorskip("bokeh")
 
 from typer.testing import CliRunner  # noqa: E402
 
-from sim.app.job import CASUALTIES, FIGURES, Job, Partial  # noqa: E402
+from sim.app.job import CASUALTIES, FIGURES, Job, Partial, report_bytes  # noqa: E402
 from sim.app.live import LiveFigures, _at_least, _shares  # noqa: E402
 from sim.app.query import View  # noqa: E402
 from sim.cli import app  # noqa: E402
@@ -52,6 +52,8 @@ def test_a_job_keeps_every_replication_and_ends_as_the_run(tmp_path: Path) -> No
     assert CliRunner().invoke(app, args).exit_code == 0
     for name, png in zip(FIGURES, job.pngs, strict=True):
         assert png == (out / "figures" / f"{name}.png").read_bytes(), name
+    report = report_bytes(job).getvalue().decode()  # the page's download
+    assert report.startswith("<!DOCTYPE html>") and "valid-small" in report
     live = LiveFigures(loaded.model)
     live.update(partial)
     total = live.leak_sources["leaked"].data["share"]
