@@ -1,8 +1,8 @@
 """Scenarios uploaded to the what-if page get the command line's one-line errors (no browser).
 
 The page names an upload by its file name (it has no path on the server), so its error line
-is what ``adsim run NAME`` prints in the folder that holds the file (for a scenario, that is
-also what ``adsim check NAME`` prints).
+is what ``adsim run NAME`` (and ``adsim check NAME``) prints in the folder that holds the
+file.
 """
 
 from __future__ import annotations
@@ -62,8 +62,7 @@ def test_a_bad_upload_says_what_the_command_line_says(tmp_path: Path, name: str)
     line = error_line(caught.value)
     assert line.startswith(f"adsim: error: {name}: ") and BAD[name] in line
     assert line == _cli_line(tmp_path, "run", name, "--no-figures", "--out", str(tmp_path / "o"))
-    if name != "study.yaml":  # adsim check has no study-file message of its own
-        assert line == _cli_line(tmp_path, "check", name)
+    assert line == _cli_line(tmp_path, "check", name)
 
 
 def test_a_good_upload_is_named_by_its_file() -> None:

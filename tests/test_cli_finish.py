@@ -77,6 +77,14 @@ def test_study_file_given_to_run(tmp_path: Path) -> None:
     _one_line_error(result, str(STUDY), "this is a study file", "use adsim sweep")
 
 
+def test_study_file_given_to_check_names_the_command_that_takes_it() -> None:
+    result = runner.invoke(app, ["check", str(STUDY)])
+    _one_line_error(result, str(STUDY), "this is a study file", "use adsim sweep")
+    joint = STUDY.parent / "study-joint-drone.yaml"
+    result = runner.invoke(app, ["check", str(joint)])
+    _one_line_error(result, str(joint), "study: joint-calibration", "use adsim calibrate")
+
+
 @pytest.mark.parametrize(
     ("paths", "short"),
     [

@@ -187,11 +187,12 @@ def not_a_study(scenario: Path) -> None:
 
     raw = read_raw(scenario)
     if is_study_file(raw):
+        kind = raw.get("study")
+        command = "adsim sweep" if kind == "sweep" else "adsim calibrate"
         raise InputError(
             str(scenario),
             "study",
-            f"this is a study file (study: {raw.get('study')}): use adsim sweep; expected a "
-            "scenario file",
+            f"this is a study file (study: {kind}): use {command}; expected a scenario file",
         )
 
 
@@ -397,6 +398,7 @@ def run(
 @command()
 def check(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     """Validate a scenario file and describe what it holds."""
+    not_a_study(scenario)
     loaded = load(scenario, set_ or [])
     s = loaded.model
     threats = ", ".join(f"{t} (count mean {g.count.mean:g})" for t, g in s.threats.items())
