@@ -128,4 +128,7 @@ def test_a_lost_scheduler_is_one_line_and_exit_1(tmp_path: Path) -> None:
         scheduler.wait()
     assert run.returncode == 1, err
     assert err.startswith("adsim: error: lost the Dask scheduler at ") and err.count("\n") == 1, err
-    assert not out.exists()
+    # the replications finished before the loss are kept for a rerun to resume, and it says so
+    if out.exists():
+        assert [p.name for p in out.iterdir()] == [".run-chunks"], list(out.iterdir())
+        assert "run the same command again to resume" in err, err

@@ -27,7 +27,7 @@ from sim.cli.common import (
 )
 from sim.engine.replication import run_replication
 from sim.io.documents import check_calibration, check_run_summary, check_sweep
-from sim.io.errors import InputError, OptionError
+from sim.io.errors import InputError, OptionError, RunFailure
 from sim.io.folders import OutputFolder
 from sim.io.load import load
 from sim.io.provenance import parquet_metadata, provenance, stamped
@@ -362,6 +362,14 @@ def run(
                 )
             kept(exc, stage.saved(nothing))
             raise
+        except RunFailure as exc:
+            writer.abort()
+            if not chunks.saved:
+                raise
+            raise RunFailure(
+                f"{exc}; {chunks.saved:,} of {n:,} replications are kept in {folder}/: run the "
+                "same command again to resume from them"
+            ) from None
         except BaseException:
             writer.abort()
             raise
