@@ -17,6 +17,7 @@ major); then each per-battery metric for each battery. Ratios come after all cou
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
@@ -269,7 +270,15 @@ def scenario_columns(s: Scenario) -> list[Column]:
 
 def metric_names(s: Scenario) -> list[str]:
     """Integer metric columns of a replication row, in order."""
-    return [c.name for c in scenario_columns(s) if c.metric not in RATIO_NAMES]
+    return list(_integer_names(tuple(s.threats), tuple(s.defense.batteries)))
+
+
+@functools.lru_cache(maxsize=64)
+def _integer_names(types: tuple[str, ...], batteries: tuple[str, ...]) -> tuple[str, ...]:
+    """``metric_names`` of a scenario with these threat types and batteries (cached: every
+    replication of a scenario with uncertainties is a scenario of its own)."""
+    cols = columns(types, batteries)
+    return tuple(c.name for c in cols if c.metric not in RATIO_NAMES)
 
 
 def metric(name: str) -> Metric:
