@@ -337,14 +337,12 @@ _BATTERY_VALUES = tuple((m.name, _batteries(m)) for m in _BATTERY)
 
 def metric_row(f: Facts) -> list[int]:
     """One replication's integer metrics, in the order of ``metric_names``."""
-    n = f.n_types
+    types = range(f.n_types)
     type_index = f.type_index
     per_type: _ByName = {}
     for name, flags in _TYPE_FLAGS:
-        counts = [0] * n
-        for t in compress(type_index, flags(f)):
-            counts[t] += 1
-        per_type[name] = counts
+        flagged = list(compress(type_index, flags(f)))  # the types of the flagged threats
+        per_type[name] = [flagged.count(t) for t in types]
     per_battery: _ByName = {name: values(f) for name, values in _BATTERY_VALUES}
     row = [value(f, per_type, per_battery) for value in _BASE_VALUES]
     for counts in per_type.values():

@@ -237,7 +237,9 @@ class Battery:
         (if it was not, it leaks); a threat believed missed is engaged again, or offered on.
 
         The story is resumed with ``send(None)``: the channel event is read after the yield.
-        Attributes used in the loop are held in locals (this runs for every threat).
+        Attributes used in the loop are held in locals (this runs for every threat), and the
+        time is read as ``env._now`` (SimPy's ``now`` property returns it, at the cost of a
+        call).
         """
         env = self.env
         tracer = self.tracer
@@ -250,7 +252,7 @@ class Battery:
             if tracer is not None:
                 tracer.event(env.now, "ignored", i, self.name, IGNORED)
             return False
-        if self.magazine == 0 or env.now + reaction[k] + flyout[k] > latest:
+        if self.magazine == 0 or env._now + reaction[k] + flyout[k] > latest:
             return False
         if self.free > 0 and not self.queue:
             self.free -= 1
@@ -271,7 +273,8 @@ class Battery:
         perfect = self.perfect_assessment
         tally.engaged[b].add(i)
         for j in range(k, k + self.engagements):
-            if self.magazine == 0 or env.now + reaction[j] + flyout[j] > latest:
+            now = env._now  # the story waited before this engagement, unless it is the first
+            if self.magazine == 0 or now + reaction[j] + flyout[j] > latest:
                 break
             shots = min(self.shots, self.magazine)
             if self.spread:
@@ -301,11 +304,11 @@ class Battery:
             # the order that waiting would sum them (the same numbers to the last bit). The
             # kill is recorded now (the first, should a dead threat be engaged again);
             # nothing reads it before the run ends.
-            hit = env.now + flight
+            hit = now + flight
             done = hit + self.assess_time[j]
             if tracer is not None:
-                tracer.event(env.now, "engage", i, self.name, f"{shots} shot(s)")
-                tracer.event(env.now + reaction[j], "fire", i, self.name)
+                tracer.event(now, "engage", i, self.name, f"{shots} shot(s)")
+                tracer.event(now + reaction[j], "fire", i, self.name)
                 if wasted:
                     tracer.event(hit, "wasted", i, self.name, "fired at a dead threat")
                 elif killed:

@@ -9,8 +9,8 @@ without the bookkeeping of a full SimPy process.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Generator
+from heapq import heappop, heappush
 from itertools import count
 from types import MethodType
 from typing import TYPE_CHECKING, Any
@@ -37,7 +37,7 @@ class _At(Event):
         self.callbacks = []
         self._value = None
         self._ok = True
-        heapq.heappush(env._queue, (when, priority, next(env._eid), self))  # type: ignore[misc]
+        heappush(env._queue, (when, priority, next(env._eid), self))  # type: ignore[misc]
 
 
 class Environment(simpy.Environment):
@@ -75,7 +75,7 @@ class Environment(simpy.Environment):
         queue = self._queue
         processed = 0
         while queue:
-            self._now, _, _, event = heapq.heappop(queue)
+            self._now, _, _, event = heappop(queue)
             callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
             for callback in callbacks:
                 callback(event)

@@ -161,7 +161,7 @@ def run_replication(
     events = env.run_all()
 
     alarm = min(detect_time, default=math.inf)
-    leaked = [i for i, b in enumerate(tally.killed_by) if b < 0]
+    leaked = np.array([i for i, b in enumerate(tally.killed_by) if b < 0], dtype=np.intp)
     lx, ly = salvo.impact_x[leaked], salvo.impact_y[leaked]
     ltype = salvo.type_index[leaked]
     debris = NO_DEBRIS if side is None else draw_debris(s, salvo, tally.killed_by, side)
@@ -172,7 +172,7 @@ def run_replication(
         fell = np.array(tally.killed_at)[debris.threat]  # debris falls at the intercept
         times = np.concatenate([salvo.impact_time[leaked], fell])
         hurt = casualties(s, rng, x, y, times, radii, alarm)
-    elif leaked:
+    elif len(leaked):
         lt = salvo.impact_time[leaked]
         hurt = casualties(s, rng, lx, ly, lt, salvo.radii[leaked], alarm)
     else:

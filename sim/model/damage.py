@@ -167,10 +167,10 @@ def _cookie_spared(
     """
     u = rng.random(len(r2))  # drawn even when nobody shelters, so that the stream is the same
     if nested:
-        outside = np.searchsorted(radius2[:, 0], r2, side="left")  # radii with R_c^2 < r2
+        outside = _count(radius2 < r2)  # radii with R_c^2 < r2
         if exposed is None or unprotected is None:
             return outside
-        shielded = np.searchsorted(unprotected[:, 0], u, side="right")  # 1 - protection <= u
+        shielded = _count(unprotected <= u)  # 1 - protection <= u
         shielded[exposed] = 0
         return np.maximum(outside, shielded)
     hit = r2 <= radius2  # (3, n) inside each radius
@@ -178,4 +178,9 @@ def _cookie_spared(
         hit &= (u < unprotected) | exposed
     hit[1] |= hit[0]
     hit[2] |= hit[1]
-    return 3 - hit.sum(axis=0, dtype=np.int8)
+    return 3 - _count(hit)
+
+
+def _count(flags: np.ndarray) -> np.ndarray:
+    """How many of the three rows of booleans (3, n) are True, per column, as int8."""
+    return flags.view(np.int8).sum(axis=0, dtype=np.int8)

@@ -106,7 +106,7 @@ def casualties(
                 shield = unprotected if unprotected.shape[1] == 1 else unprotected[:, idx]
             nests = nested and shelter_nests
             escaped = damage.spared(rng, dx[idx], radius2, exposed, shield, nests)
-            spared[idx] = np.minimum(spared[idx], escaped)
+            np.minimum.at(spared, idx, escaped)
         totals += np.bincount(spared, minlength=4)
     return (int(totals[0]), int(totals[1]), int(totals[2]))
 

@@ -124,49 +124,53 @@ def _groups(s: Scenario) -> list[_Group]:
 
 
 @per_scenario
-def _constants(s: Scenario) -> np.ndarray:
-    """(groups, columns): the constant values of each group's table rows."""
-    return np.array([g.constants for g in _groups(s)]).reshape(-1, N_COLUMNS)
+def _constants(s: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """(columns, groups): the constant values of each group's table entries, column by
+    column; and the groups' type indices."""
+    constants = np.array([g.constants for g in _groups(s)]).reshape(-1, N_COLUMNS)
+    return np.ascontiguousarray(constants.T), np.arange(len(constants))
 
 
 def draw_salvo(s: Scenario, rng: np.random.Generator) -> Salvo:
     """Draw the threats of one replication.
 
-    The threats' values are drawn group by group, column by column, into one table whose
-    constant entries are filled in advance (a constant takes no draw). A threat is detected
-    when its detection draw succeeds and its delay ends before it lands; otherwise its
-    detection time is inf.
+    The threats' values are drawn group by group, column by column, into one table (a row
+    per column, an entry per threat) whose constant entries are filled in advance (a
+    constant takes no draw). A threat is detected when its detection draw succeeds and its
+    delay ends before it lands; otherwise its detection time is inf.
     """
     groups = _groups(s)
+    constants, types = _constants(s)
     counts = [int(g.count.draw(rng)) for g in groups]
     n = sum(counts)
-    type_index = np.repeat(np.arange(len(groups)), counts)
-    table = _constants(s)[type_index]  # (threats, columns), a new array
+    type_index = types.repeat(counts)
+    table = constants[:, type_index]  # (columns, threats), a new array
     start = 0
     for g, k in zip(groups, counts, strict=True):
         if not g.draws:
             start += k
             continue
-        rows = table[start : start + k]
+        entries = table[:, start : start + k]
         start += k
         for column, value in g.draws:
             if isinstance(value, Dist):
-                rows[:, column] = value.sample(rng, k)
+                entries[column] = value.sample(rng, k)
             else:  # uniform over the aim zone along this axis
                 centre, size = value
-                rows[:, column] = centre + size * (rng.random(k) - 0.5)
-    launch = table[:, LAUNCH]
-    impact_time = launch + table[:, FLIGHT]
-    detect_time = launch + table[:, DELAY]
-    seen = rng.random(n) < table[:, DETECT_P]
-    errors = rng.standard_normal((2, n))
-    sigma = SIGMA_PER_CEP * table[:, CEP]
+                entries[column] = centre + size * (rng.random(k) - 0.5)
+    launch = table[LAUNCH]
+    impact_time = launch + table[FLIGHT]
+    detect_time = launch + table[DELAY]
+    seen = rng.random(n) < table[DETECT_P]
+    errors = rng.standard_normal((2, n))  # x and y, in units of sigma
+    errors *= SIGMA_PER_CEP * table[CEP]
+    impact = table[AIM_X : AIM_Y + 1] + errors
     return Salvo(
         type_index=type_index,
         launch=launch,
         impact_time=impact_time,
         detect_time=np.where(seen & (detect_time < impact_time), detect_time, np.inf),
-        impact_x=table[:, AIM_X] + sigma * errors[0],
-        impact_y=table[:, AIM_Y] + sigma * errors[1],
-        radii=table[:, KILLED_M : TBI_M + 1] * table[:, SCALE, None],
+        impact_x=impact[0],
+        impact_y=impact[1],
+        radii=(table[KILLED_M : TBI_M + 1] * table[SCALE]).T,
     )
