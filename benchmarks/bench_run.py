@@ -143,7 +143,13 @@ def instructions_per_replication(runs: int = 200, tree: Path = ROOT) -> tuple[fl
             capture_output=True,
             text=True,
             check=True,
-            env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(tree)},
+            # OpenBLAS's idle threads spin under valgrind and make the count drift by ~30 k
+            env={
+                **os.environ,
+                "PYTHONHASHSEED": "0",
+                "PYTHONPATH": str(tree),
+                "OPENBLAS_NUM_THREADS": "1",
+            },
         ).stderr
         return int(re.search(r"Collected : (\d+)", out).group(1))
 
