@@ -251,7 +251,8 @@ def roll_back(folder: Path, old: Path) -> None:
     _remove(old)
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file's or folder's data to disk, where the filesystem allows it."""
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -264,8 +265,8 @@ def _sync_tree(root: Path) -> None:
     """Flush the staged files (and their folders) to disk before they are renamed into place."""
     for dirpath, _, files in os.walk(root):
         for f in files:
-            _fsync(Path(dirpath) / f)
-        _fsync(Path(dirpath))
+            fsync_path(Path(dirpath) / f)
+        fsync_path(Path(dirpath))
 
 
 _STOP_SIGNALS = tuple(
@@ -388,7 +389,7 @@ class OutputFolder:
                 for name in sorted(new, key=lambda n: n in MARKERS):
                     _step()
                     os.rename(self.stage / name, self.folder / name)
-                _fsync(self.folder)
+                fsync_path(self.folder)
                 (old / JOURNAL).unlink()  # the new set is in place
             except BaseException:
                 roll_back(self.folder, old)
@@ -431,4 +432,4 @@ def _write_journal(old: Path, doc: dict) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.rename(tmp, old / JOURNAL)
-    _fsync(old)
+    fsync_path(old)

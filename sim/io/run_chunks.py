@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.io.errors import OptionError
+from sim.io.folders import fsync_path
 from sim.io.results import write_json_atomic
 from sim.outcomes import parquet_schema
 
@@ -137,15 +138,6 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> str:
         if old.get(key) != new.get(key):
             parts.append(f"{label} {_shown(old.get(key))} there, {_shown(new.get(key))} here")
     return "; ".join(parts) or "the format of the kept files"
-
-
-def _fsync(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 class RunChunks:
@@ -330,9 +322,9 @@ class RunChunks:
     def _write(self, table: pa.Table, name: str) -> None:
         tmp = self.dir / f".{name}.tmp"
         pq.write_table(table, tmp, compression="zstd")
-        _fsync(tmp)
+        fsync_path(tmp)
         os.replace(tmp, self.dir / name)
-        _fsync(self.dir)
+        fsync_path(self.dir)
 
     def close(self) -> None:
         """After the run, done or stopped: remove the folder of kept rows if it keeps none
