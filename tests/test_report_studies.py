@@ -171,3 +171,27 @@ def test_a_damaged_document_exits_2_in_one_line(tmp_path: Path, name: str) -> No
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "cannot read it as JSON" in lines[0]
     assert not (tmp_path / "report.html").exists()
+
+
+@pytest.mark.parametrize("vary", [False, True])
+def test_plot_redraws_a_campaign_folder(tmp_path: Path, vary: bool) -> None:
+    out = tmp_path / "c"
+    extra = ["--vary", "campaign.stock.upper.initial=4,40"] if vary else []
+    _ok("campaign", str(_campaign(tmp_path)), *extra, "--workers", "1", "--out", str(out))
+    drawn = sorted(p.name for p in (out / "figures").iterdir())
+    assert drawn
+    for figure in (out / "figures").iterdir():
+        figure.unlink()
+    _ok("plot", str(out))
+    assert sorted(p.name for p in (out / "figures").iterdir()) == drawn
+
+
+def test_plot_refuses_a_validation_folder_in_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "v"
+    _ok("validate", str(_events(tmp_path)), "--runs", "30", "--workers", "1", "--out", str(out))
+    before = sorted(p.name for p in (out / "figures").iterdir())
+    result = runner.invoke(app, ["plot", str(out)])
+    assert result.exit_code == 2, result.output
+    line = result.output.strip()
+    assert "\n" not in line and "cannot be redrawn" in line and "adsim validate" in line, line
+    assert sorted(p.name for p in (out / "figures").iterdir()) == before

@@ -133,6 +133,6 @@ def must_be_results_folder(results: Path) -> None:
         raise InputError(
             str(results),
             "",
-            "is not a folder; expected a results folder written by `adsim run`, `sweep` or "
-            "`calibrate`",
+            "is not a folder; expected a results folder written by `adsim run`, `sweep`, "
+            "`calibrate`, `validate` or `campaign`",
         )

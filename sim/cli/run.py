@@ -531,16 +531,44 @@ def trace(
 def plot(
     results: ResultsArg,
 ) -> None:
-    """Redraw the figures of a results folder (run, sweep or calibration)."""
+    """Redraw the figures of a results folder (run, sweep, calibration or campaign)."""
     must_be_results_folder(results)
+    _can_be_redrawn(results)
     with OutputFolder(results, None, ("figures",), option=str(results), create=False) as stage:
         if (results / "sweep.json").is_file():
             written = _plot_sweep(results, stage)
         elif (results / "calibration.json").is_file():
             written = _plot_calibration(results, stage)
+        elif (results / "campaign-sweep.json").is_file():
+            from sim.plots.campaign_figures import draw_campaign_sweep
+
+            draw_campaign_sweep(_read_json(results, "campaign-sweep.json"), stage.path("figures"))
+            written = stage.commit()
+        elif (results / "campaigns.parquet").is_file():
+            from sim.plots.campaign_figures import draw_campaign_figures
+
+            draw_campaign_figures(_read_json(results, "summary.json"), stage.path("figures"))
+            written = stage.commit()
         else:
             written = _plot_run(results, stage)
     say(f"{len(written)} figure files written to {results / 'figures'}/")
+
+
+def _can_be_redrawn(results: Path) -> None:
+    """Refuse the folders whose figures need what their documents do not keep (before any
+    work): a validation's and a joint calibration's predictive samples."""
+    what = ""
+    if (results / "validation.json").is_file():
+        what = "a validation's figures need its predictive samples; run `adsim validate` again"
+    elif (results / "calibration.json").is_file():
+        doc = _read_json(results, "calibration.json")
+        if str(doc.get("format", "")).startswith("adsim-joint-calibration"):
+            what = (
+                "a joint calibration's figures need its predictive samples; run `adsim "
+                "calibrate --events` again"
+            )
+    if what:
+        raise InputError(str(results), "", f"cannot be redrawn: {what}")
 
 
 def _plot_run(results: Path, stage: OutputFolder) -> list[Path]:
@@ -582,7 +610,8 @@ def _read_json(results: Path, name: str) -> dict:
         raise InputError(
             str(results),
             name,
-            "not found; expected a results folder written by `adsim run`, `sweep` or `calibrate`",
+            "not found; expected a results folder written by `adsim run`, `sweep`, `calibrate` or "
+            "`campaign`",
         )
     try:
         return json.loads(path.read_text(encoding="utf-8"))
