@@ -14,6 +14,18 @@ SCENARIOS = Path(__file__).parent / "scenarios"
 VALID = SCENARIOS / "valid-small.yaml"  # a small scenario with every feature
 
 
+def small_calibration(folder: Path) -> Path:
+    """VALID with a calibration of its upper battery's Pk against the rockets fired (20
+    samples): a calibration that runs in a second. Written as ``folder/cal.yaml``."""
+    path = folder / "cal.yaml"
+    path.write_text(
+        VALID.read_text() + "calibration:\n"
+        "  unknowns:\n    defense.batteries.upper.pk.srbm: {uniform: [0.3, 0.95]}\n"
+        "  evidence:\n    fired.rocket: {between: [4, 8]}\n  samples: 20\n"
+    )
+    return path
+
+
 def battery(pk: float, doctrine: Any = "shoot", **overrides: Any) -> dict:
     """A battery with ample channels, interceptors and time, engaging type 'msl'."""
     return {

@@ -14,6 +14,7 @@ from sim.cli import app
 from sim.engine import ENGINE_REVISION
 from sim.io.load import load
 from sim.io.provenance import provenance, read_parquet_provenance
+from tests.builders import small_calibration
 
 HERE = Path(__file__).parent
 VALID = HERE / "scenarios" / "valid-small.yaml"
@@ -88,12 +89,7 @@ def test_short_help_option() -> None:
 
 
 def test_calibration_document_carries_it(tmp_path: Path) -> None:
-    scenario = tmp_path / "cal.yaml"
-    scenario.write_text(
-        VALID.read_text() + "calibration:\n"
-        f"  unknowns:\n    {PK}: {{uniform: [0.3, 0.95]}}\n"
-        "  evidence:\n    fired.rocket: {between: [4, 8]}\n  samples: 20\n"
-    )
+    scenario = small_calibration(tmp_path)
     out = tmp_path / "c"
     doc = _invoke(
         "calibrate", str(scenario), "--out", str(out), "--predictive-runs", "20", "--no-figures"

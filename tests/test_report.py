@@ -13,6 +13,7 @@ from sim.cli import app
 from sim.io.load import load
 from sim.report import KINDS, Report, build_report, register, report_html
 from sim.report.content import inline_svg
+from tests.builders import small_calibration
 
 HERE = Path(__file__).parent
 VALID = HERE / "scenarios" / "valid-small.yaml"
@@ -84,12 +85,7 @@ def test_sweep_and_calibration_reports(tmp_path: Path) -> None:
     html = (sweep / "report.html").read_text()
     _self_contained(html)
     assert PK in html and "The points" in html and "<svg" in html
-    cal = tmp_path / "cal.yaml"
-    cal.write_text(
-        VALID.read_text() + "calibration:\n"
-        f"  unknowns:\n    {PK}: {{uniform: [0.3, 0.95]}}\n"
-        "  evidence:\n    fired.rocket: {between: [4, 8]}\n  samples: 20\n"
-    )
+    cal = small_calibration(tmp_path)
     out = tmp_path / "c"
     _ok("calibrate", str(cal), "--out", str(out), "--predictive-runs", "20", "--no-figures")
     report = build_report(out)

@@ -17,7 +17,7 @@ from sim.cli import app
 from sim.io.load import load
 from sim.io.provenance import read_parquet_provenance
 from sim.report import build_report
-from tests.builders import VALID, battery, scenario_data
+from tests.builders import VALID, battery, scenario_data, small_calibration
 from tests.events_builders import binomial_scenario, write_event
 
 runner = CliRunner()
@@ -66,12 +66,7 @@ def test_sweep_report_option_writes_the_page_with_the_results(tmp_path: Path) ->
 
 
 def test_calibrate_report_option_writes_the_page_with_the_results(tmp_path: Path) -> None:
-    cal = tmp_path / "cal.yaml"
-    cal.write_text(
-        VALID.read_text() + "calibration:\n"
-        f"  unknowns:\n    {PK}: {{uniform: [0.3, 0.95]}}\n"
-        "  evidence:\n    fired.rocket: {between: [4, 8]}\n  samples: 20\n"
-    )
+    cal = small_calibration(tmp_path)
     out = tmp_path / "c"
     _ok("calibrate", str(cal), "--out", str(out), "--predictive-runs", "20", "--workers", "1",
         "--report")  # fmt: skip
