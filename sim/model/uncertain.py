@@ -26,11 +26,6 @@ from sim.model.distributions import Dist, Kind, constant
 from sim.model.scenario import Scenario
 
 
-def replace_at(node: Any, keys: list[str], value: Any) -> Any:
-    """A copy of ``node`` with the value at ``keys`` replaced, sharing everything else."""
-    return _replaced(node, _tree({tuple(keys): value}))
-
-
 def with_constants(s: Scenario, values: Mapping[str, tuple[float | int, Kind]]) -> Scenario:
     """``s`` with a constant ``(value, kind)`` at each dotted path; those paths are no longer
     uncertain. Each block on the way to some path is copied once, however many paths pass
