@@ -532,43 +532,40 @@ def plot(
     results: ResultsArg,
 ) -> None:
     """Redraw the figures of a results folder (run, sweep, calibration or campaign)."""
+    from sim.report.kinds import kind_of
+
     must_be_results_folder(results)
-    _can_be_redrawn(results)
+    kind = kind_of(results).name  # the folder kinds of ``adsim report``
+    if kind == "calibration":
+        doc = _read_json(results, "calibration.json")
+        if str(doc.get("format", "")).startswith("adsim-joint-calibration"):
+            kind = "joint calibration"
+    draw = _REDRAW.get(kind)
+    if draw is None:  # validation, joint calibration
+        again = "adsim validate" if kind == "validation" else "adsim calibrate --events"
+        raise InputError(
+            str(results),
+            "",
+            f"cannot be redrawn: a {kind}'s figures need its predictive samples, which the "
+            f"folder does not keep; run `{again}` again",
+        )
     with OutputFolder(results, None, ("figures",), option=str(results), create=False) as stage:
-        if (results / "sweep.json").is_file():
-            written = _plot_sweep(results, stage)
-        elif (results / "calibration.json").is_file():
-            written = _plot_calibration(results, stage)
-        elif (results / "campaign-sweep.json").is_file():
-            from sim.plots.campaign_figures import draw_campaign_sweep
-
-            draw_campaign_sweep(_read_json(results, "campaign-sweep.json"), stage.path("figures"))
-            written = stage.commit()
-        elif (results / "campaigns.parquet").is_file():
-            from sim.plots.campaign_figures import draw_campaign_figures
-
-            draw_campaign_figures(_read_json(results, "summary.json"), stage.path("figures"))
-            written = stage.commit()
-        else:
-            written = _plot_run(results, stage)
+        written = draw(results, stage)
     say(f"{len(written)} figure files written to {results / 'figures'}/")
 
 
-def _can_be_redrawn(results: Path) -> None:
-    """Refuse the folders whose figures need what their documents do not keep (before any
-    work): a validation's and a joint calibration's predictive samples."""
-    what = ""
-    if (results / "validation.json").is_file():
-        what = "a validation's figures need its predictive samples; run `adsim validate` again"
-    elif (results / "calibration.json").is_file():
-        doc = _read_json(results, "calibration.json")
-        if str(doc.get("format", "")).startswith("adsim-joint-calibration"):
-            what = (
-                "a joint calibration's figures need its predictive samples; run `adsim "
-                "calibrate --events` again"
-            )
-    if what:
-        raise InputError(str(results), "", f"cannot be redrawn: {what}")
+def _plot_campaign(results: Path, stage: OutputFolder) -> list[Path]:
+    from sim.plots.campaign_figures import draw_campaign_figures
+
+    draw_campaign_figures(_read_json(results, "summary.json"), stage.path("figures"))
+    return stage.commit()
+
+
+def _plot_campaign_sweep(results: Path, stage: OutputFolder) -> list[Path]:
+    from sim.plots.campaign_figures import draw_campaign_sweep
+
+    draw_campaign_sweep(_read_json(results, "campaign-sweep.json"), stage.path("figures"))
+    return stage.commit()
 
 
 def _plot_run(results: Path, stage: OutputFolder) -> list[Path]:
@@ -651,3 +648,13 @@ def _plot_calibration(results: Path, stage: OutputFolder) -> list[Path]:
     posterior = {p: np.asarray(table[p], dtype=float) for p in plan.factory.paths}
     draw_calibration_figures(doc, posterior, prior_draws(plan), stage.path("figures"))
     return stage.commit()
+
+
+# What ``adsim plot`` redraws, by folder kind (``sim.report.kinds``).
+_REDRAW: dict[str, Callable[[Path, OutputFolder], list[Path]]] = {
+    "run": _plot_run,
+    "sweep": _plot_sweep,
+    "calibration": _plot_calibration,
+    "campaign": _plot_campaign,
+    "campaign-sweep": _plot_campaign_sweep,
+}
