@@ -174,7 +174,7 @@ def write_impacts(
 def read_impacts(path: Path, threat_types: list[str]) -> np.ndarray:
     """The (k, 5) impact array written by ``write_impacts`` (files written before debris
     have no ``debris`` column: all leakers)."""
-    t = pq.read_table(path).to_pydict()
+    t = pq.ParquetFile(path).read().to_pydict()
     index = {name: i for i, name in enumerate(threat_types)}
     debris = t.get("debris", [False] * len(t["replication"]))
     return (
@@ -251,7 +251,16 @@ def write_columns(
 def read_uncertain_sample(path: Path, limit: int) -> dict[str, np.ndarray]:
     """The first ``limit`` rows of replications.parquet's main metrics and ``u:`` columns
     (what the uncertainty figures draw)."""
-    names = pq.read_schema(path).names
-    wanted = [n for n in names if n.startswith("u:") or "." not in n]
-    table = pq.read_table(path, columns=wanted).slice(0, limit)
+    # only the batches holding the first ``limit`` rows are read, however many the run has
+    file = pq.ParquetFile(path)
+    wanted = [n for n in file.schema_arrow.names if n.startswith("u:") or "." not in n]
+    batches, rows = [], 0
+    for batch in file.iter_batches(columns=wanted):
+        batches.append(batch)
+        rows += batch.num_rows
+        if rows >= limit:
+            break
+    if not batches:
+        return {n: np.empty(0) for n in wanted}
+    table = pa.Table.from_batches(batches).slice(0, limit)
     return {n: table.column(n).to_numpy() for n in wanted}
