@@ -25,7 +25,7 @@ from typing import Protocol
 
 import numpy as np
 
-from sim.engine.replication import run_replication
+from sim.engine.replication import run_replications
 from sim.model.scenario import Scenario
 from sim.model.uncertain import draw_uncertain
 from sim.montecarlo.aggregate import Aggregate
@@ -121,22 +121,24 @@ def run_task(task: Task) -> TaskResult:
     inputs = []
     impacts = []
     drawn: list[list[float]] = []
-    uncertain: tuple[str, ...] = ()
+    uncertain: list[str] = []
     streams = ReplicationStreams(task.seed, task.stream)
-    draws: ReplicationStreams | None = None
-    with collector_paused():  # linear cost in large salvos (sim.montecarlo.collector)
+    draws = ReplicationStreams(task.seed, uncertainty_stream(task.stream))
+
+    def runs() -> Iterator[tuple[Scenario, np.random.Generator]]:
         for i in range(task.start, task.stop):
             s, values = task.source.scenario(task.seed, i)
             if s.uncertainties:
-                if draws is None:
-                    draws = ReplicationStreams(task.seed, uncertainty_stream(task.stream))
-                    uncertain = tuple(s.uncertainties)
+                uncertain[:] = s.uncertainties
                 s, u = draw_uncertain(s, draws.rng(i))
                 drawn.append(u)
-            rep = run_replication(s, streams.rng(i))
-            rows.append(rep.row)
             if values is not None:
                 inputs.append(values)
+            yield s, streams.rng(i)
+
+    with collector_paused():  # linear cost in large salvos (sim.montecarlo.collector)
+        for i, rep in enumerate(run_replications(runs()), start=task.start):
+            rows.append(rep.row)
             if i < task.keep_impacts and len(rep.impact_x):
                 impacts.append(_impact_rows(i, rep.impact_type, rep.impact_x, rep.impact_y, 0.0))
             if i < task.keep_impacts and len(rep.debris_x):
@@ -149,7 +151,7 @@ def run_task(task: Task) -> TaskResult:
         rows=np.asarray(rows, dtype=np.int64),
         inputs=np.asarray(inputs, dtype=float) if inputs else None,
         impacts=np.vstack(impacts) if impacts else np.empty((0, 5)),
-        uncertain=uncertain,
+        uncertain=tuple(uncertain),
         drawn=np.asarray(drawn, dtype=float) if drawn else None,
     )
 
