@@ -26,7 +26,6 @@ import os
 import re
 import signal
 import sys
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
@@ -131,12 +130,11 @@ def _stop_workers(pool: Any) -> None:
     if results is not None:
         results._writer.close()
     pool.shutdown(wait=False)
-    # Normally all this takes milliseconds; past the bound (a process the kernel cannot
-    # end yet), go on rather than hang.
-    deadline = time.monotonic() + STOP_WAIT_S
-    for t in [*procs, manager]:
-        if t is not None:
-            t.join(max(0.0, deadline - time.monotonic()))
+    # The thread reaps the workers before it ends (joining them here too would race it for
+    # their exit status); normally in milliseconds. Past the bound (a process the kernel
+    # cannot end yet), go on rather than hang.
+    if manager is not None:
+        manager.join(STOP_WAIT_S)
 
 
 def _process_map(fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> Iterator[R]:
