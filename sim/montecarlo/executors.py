@@ -131,8 +131,9 @@ def _stop_workers(pool: Any) -> None:
         results._writer.close()
     pool.shutdown(wait=False)
     # The thread reaps the workers before it ends (joining them here too would race it for
-    # their exit status); normally in milliseconds. Past the bound (a process the kernel
-    # cannot end yet), go on rather than hang.
+    # their exit status); normally in milliseconds. Past the bound (only a worker the kernel
+    # cannot end yet keeps it), the caller's clean-up goes on; the interpreter's exit would
+    # still wait for the thread.
     if manager is not None:
         manager.join(STOP_WAIT_S)
 
