@@ -105,11 +105,37 @@ def _worker_init(parent: int) -> None:
         os._exit(1)
 
 
+STOP_WAIT_S = 5.0  # how long a stopped pool may take to wind down before it is left behind
+
+
 def _stop_workers(pool: Any) -> None:
-    """End a pool's workers now, without waiting for the tasks they are running."""
-    for p in list((getattr(pool, "_processes", None) or {}).values()):
+    """End a pool's workers now, without waiting for the tasks they are running, and the
+    pool with them in bounded time.
+
+    A result (a few hundred kB) is more than a pipe holds, so a worker is often killed
+    half-way through writing one. The pool's management thread, reading that message,
+    then waits for the rest; and since this process holds a write end of the result pipe
+    too, neither the rest nor an end-of-file ever comes. ``shutdown(wait=True)``, and the
+    interpreter's exit (``concurrent.futures`` joins every management thread then), would
+    wait for that thread forever. Closing this process's write end lets the thread read
+    an end-of-file as soon as the workers are gone: it finds the pool broken, fails the
+    tasks still pending and ends.
+    """
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    results = getattr(pool, "_result_queue", None)
+    for p in procs:  # SIGKILL: a worker forked before its _worker_init ran would catch SIGTERM
         with contextlib.suppress(Exception):
-            p.terminate()
+            p.kill()
+    if results is not None:
+        results._writer.close()
+    pool.shutdown(wait=False)
+    # The thread reaps the workers before it ends (joining them here too would race it for
+    # their exit status); normally in milliseconds. Past the bound (only a worker the kernel
+    # cannot end yet keeps it), the caller's clean-up goes on; the interpreter's exit would
+    # still wait for the thread.
+    if manager is not None:
+        manager.join(STOP_WAIT_S)
 
 
 def _process_map(fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> Iterator[R]:
@@ -125,18 +151,19 @@ def _process_map(fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> Iter
         initargs=(os.getpid(),),
     )
     try:
-        yield from _bounded(lambda t: pool.submit(fn, t), tasks, workers * 4)
+        try:
+            yield from _bounded(lambda t: pool.submit(fn, t), tasks, workers * 4)
+        except GeneratorExit:
+            # closed early by a caller that has what it needs: the few tasks in flight
+            # finish (a stop signal meanwhile ends them, below)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     except GeneratorExit:
-        # closed early by a caller that has what it needs: the few tasks in flight finish.
-        # (Terminating workers here can leave shutdown waiting forever on the pool's
-        # management thread.)
-        pool.shutdown(wait=True, cancel_futures=True)
         raise
     except BaseException:  # interrupted or failed: the results are not wanted
         # The pool finds its workers gone and fails every task still pending. (Cancelling
         # them first would make it fail on them instead, in Python 3.11.)
         _stop_workers(pool)
-        pool.shutdown(wait=True)
         raise
     pool.shutdown(wait=True)
 

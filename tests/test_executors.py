@@ -1,0 +1,58 @@
+"""A pool of worker processes stopped at any moment ends, and so does the process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="needs fork and POSIX signals"
+)
+
+# A worker writes the first bytes of a 1 MiB result and is then stopped with the rest, as
+# happens when a stop comes while a large result is on its way: the pool's management
+# thread is left reading half a message. Run in a child process, since a hang would also
+# hang this one's exit (the interpreter joins the management threads when it exits).
+HALF_A_RESULT = textwrap.dedent(
+    """
+    import multiprocessing, os, signal, struct, sys, time
+    from sim.montecarlo.executors import ordered_map
+
+    def task(i):
+        if i == 0:
+            queue = sys._getframe(1).f_locals["result_queue"]  # the worker loop's
+            queue._writer._send(struct.pack("!i", 1 << 20) + bytes(1000))
+            os.kill(os.getppid(), signal.SIGINT)
+        time.sleep(60)
+
+    if __name__ == "__main__":
+        try:
+            for _ in ordered_map(task, range(4), 2):
+                pass
+        except KeyboardInterrupt:
+            print("stopped", len(multiprocessing.active_children()), flush=True)
+    """
+)
+
+
+def test_a_pool_stopped_with_half_a_result_in_its_pipe_ends(tmp_path: Path) -> None:
+    script = tmp_path / "half.py"
+    script.write_text(HALF_A_RESULT)
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=8)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the stopped pool, or the process, never ended")
+    assert proc.returncode == 0, err
+    assert out == "stopped 0\n"  # and its workers are gone
