@@ -128,7 +128,8 @@ def _stop_workers(pool: Any) -> None:
         with contextlib.suppress(Exception):
             p.kill()
     if results is not None:
-        results._writer.close()
+        with contextlib.suppress(Exception):  # a private part of the pool: absent, no harm
+            results._writer.close()
     pool.shutdown(wait=False)
     # The thread reaps the workers before it ends (joining them here too would race it for
     # their exit status); normally in milliseconds. Past the bound (only a worker the kernel
