@@ -1,6 +1,6 @@
 """Damage functions on their own: probability at distance against the closed forms, reach,
-the lethal area they share, and the category rule that turns probabilities and a uniform
-into what a person is spared."""
+the lethal area they share, and the cookie-cutter's boolean scoring against the general
+scoring from probabilities (same outcome from the same draws)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from sim.model.damage import (
     Carleton,
     CookieCutter,
     DamageFunctionName,
+    _spared,
     damage_function_for,
-    spared,
 )
 from tests.builders import proportion_se, scenario, within
 
@@ -71,21 +71,43 @@ def test_both_functions_have_the_same_lethal_area() -> None:
         assert area == pytest.approx(math.pi * radius**2, rel=1e-3), name
 
 
-def test_spared_follows_the_category_rule() -> None:
-    # person by person: killed if u < p_killed, else wounded if u < max(p_killed, p_wounded),
-    # else tbi if u < max of all three, else unhurt; spared = 3 - severity
-    gen = np.random.default_rng(12)
-    n = 3000
-    p = gen.random((3, n)) * (gen.random((3, n)) < 0.7)  # some zeros, some ties at 0
-    u = gen.random(n)
-    got = spared(u, p.copy())
-    for i in range(n):
-        pk, pw, pt = p[:, i]
-        thresholds = (pk, max(pk, pw), max(pk, pw, pt))
-        severity = (
-            3 if u[i] < thresholds[0] else 2 if u[i] < thresholds[1] else int(u[i] < thresholds[2])
+SHELTERS: list[np.ndarray | str | None] = [
+    None,  # nobody shelters
+    np.array([[0.05], [0.1], [0.5]]),  # shared and ascending: the nested shortcut applies
+    np.array([[0.5], [0.1], [0.7]]),  # shared, not ascending
+    "per person",
+]
+
+
+@pytest.mark.parametrize("shelter", range(len(SHELTERS)))
+def test_cookie_cutter_scoring_equals_scoring_from_probabilities(shelter: int) -> None:
+    cookie = damage_function_for("cookie-cutter")
+    gen = np.random.default_rng(12 + shelter)
+    n = 4000
+    for radii in ([10.0, 20.0, 30.0], [30.0, 20.0, 0.0], [0.0, 0.0, 5.0], [15.0, 15.0, 40.0]):
+        radius2 = cookie.squared_radii(np.array([radii]))[0, :, None]
+        r2 = gen.uniform(0, 45.0, n) ** 2
+        p = cookie.probability(r2, radius2)
+        exposed: np.ndarray | None = None
+        unprotected: np.ndarray | None = None
+        nested = radii[0] <= radii[1] <= radii[2]
+        column = SHELTERS[shelter]
+        if column is not None:
+            exposed = gen.random(n) < 0.3
+            if isinstance(column, np.ndarray):
+                unprotected = column
+                nested = nested and bool(np.all(np.diff(column[:, 0]) >= 0))
+            else:
+                unprotected = gen.uniform(0.0, 1.0, (3, n))
+                nested = False
+            p *= np.where(exposed, 1.0, unprotected)
+        boolean = cookie.spared(np.random.default_rng(3), r2, radius2, exposed, unprotected, nested)
+        general = _spared(np.random.default_rng(3), p)
+        assert np.array_equal(boolean, general), radii
+        assert not nested or np.array_equal(
+            boolean,
+            cookie.spared(np.random.default_rng(3), r2, radius2, exposed, unprotected, False),
         )
-        assert got[i] == 3 - severity, i
 
 
 def test_carleton_scores_with_its_probabilities() -> None:
@@ -95,8 +117,8 @@ def test_carleton_scores_with_its_probabilities() -> None:
     n, radius = 200_000, 10.0
     radius2 = carleton.squared_radii(np.array([[radius, 2 * radius, 3 * radius]]))[0, :, None]
     r2 = np.full(n, radius**2)
-    escaped = spared(np.random.default_rng(4).random(n), carleton.probability(r2, radius2))
-    counts = np.bincount(escaped, minlength=4) / n
+    spared = carleton.spared(np.random.default_rng(4), r2, radius2, None, None, True)
+    counts = np.bincount(spared, minlength=4) / n
     expected = [
         math.exp(-1),
         math.exp(-1 / 4) - math.exp(-1),

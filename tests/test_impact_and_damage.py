@@ -120,3 +120,55 @@ def test_people_beyond_every_radius_are_unhurt() -> None:
     s = scenario(5, {}, cep_m=0, effects=effects(10, 20, 100), zones=zone)
     r = run_monte_carlo(s, runs=200, seed=7, workers=1)
     assert r.metrics["casualties"]["max"] == 0
+
+
+@pytest.mark.parametrize("sheltered", [False, True])
+def test_nested_cookie_cutter_scoring_equals_the_general_one(sheltered: bool) -> None:
+    # the shortcut for nested radii and protections gives the same outcome from the same draws
+    from sim.model.damage import _cookie_spared
+
+    gen = np.random.default_rng(8)
+    for radii in ([10.0, 20.0, 30.0], [0.0, 20.0, 20.0], [15.0, 15.0, 40.0], [0.0, 0.0, 5.0]):
+        radius2 = np.square(np.array(radii))[:, None]
+        radius2[radius2 <= 0] = -np.inf
+        r2 = gen.uniform(0, 45.0, 5000) ** 2
+        exposed = gen.random(5000) < 0.3 if sheltered else None
+        unprotected = np.array([[0.05], [0.1], [0.5]]) if sheltered else None
+        general = _cookie_spared(np.random.default_rng(3), r2, radius2, exposed, unprotected)
+        nested = _cookie_spared(
+            np.random.default_rng(3), r2, radius2, exposed, unprotected, nested=True
+        )
+        assert np.array_equal(general, nested), radii
+        assert set(np.unique(nested)) <= {0, 1, 2, 3}
+
+
+def test_casualties_take_the_nested_shortcut_with_the_same_results(monkeypatch) -> None:
+    # nested radii and protections: the shortcut is taken, and forcing the general scoring
+    # instead changes no number
+    import sim.model.damage as damage_module
+    import sim.model.effects as effects_module
+    from sim.montecarlo.batch import Fixed, Task, run_task
+    from sim.montecarlo.streams import RUN
+
+    base = big_zone(
+        people=3000,
+        side=800.0,
+        warning={"shelter_time_s": {"uniform": [0, 120]}, "compliance": 0.8},
+        protection={"killed": 0.9, "wounded": 0.8, "tbi": 0.5},
+    )
+    s = scenario(4, {}, cep_m=150, effects=effects(10, 30, 60), zones=base, detection_delay=250)
+    calls = []
+    scoring = damage_module._cookie_spared
+    monkeypatch.setattr(
+        damage_module,
+        "_cookie_spared",
+        lambda *a: calls.append(a[-1]) or scoring(*a),
+    )
+    fast = run_task(Task("run", Fixed(s), 9, RUN, 0, 300))
+    assert calls and all(calls)  # every impact took the shortcut
+    monkeypatch.setattr(effects_module, "_ascending", lambda _: False)
+    calls.clear()
+    general = run_task(Task("run", Fixed(s), 9, RUN, 0, 300))
+    assert calls and not any(calls)
+    assert np.array_equal(fast.rows, general.rows)
+    assert fast.rows[:, 6:9].sum() > 0  # people were hurt

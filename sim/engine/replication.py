@@ -17,7 +17,7 @@ after the event loop intercepted threats may drop debris, scored with the leaker
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,10 +29,9 @@ from sim.engine.realism import NO_DEBRIS, draw_debris, side_rng, uses_realism
 from sim.engine.record import Tally, metric_row
 from sim.engine.trace import TraceEvent, Tracer
 from sim.model.distributions import Dist
-from sim.model.effects import Exposure, exposure
+from sim.model.effects import casualties
 from sim.model.scenario import Battery as BatteryParams
 from sim.model.scenario import Scenario
-from sim.model.scoring import score
 from sim.model.threats import Salvo, draw_salvo, per_scenario
 from sim.outcomes import as_mapping, metric_names
 
@@ -41,14 +40,7 @@ from sim.outcomes import as_mapping, metric_names
 # that a resumed study never mixes results of two revisions. Revision 2: values drawn per
 # threat, shot and person; detections after impact do not count. Revision 3: every stream
 # comes from the registry of purposes (sim.montecarlo.streams), keyed without aliasing.
-# Revision 4: a replication's people near impacts are drawn in one go after its zones (the
-# uniforms placing them, then one per person and near impact, then shelter draws) and scored
-# with many other replications' (sim.model.scoring).
-ENGINE_REVISION = 4
-
-# Replications waiting to be scored together hold at most about this many person-impact
-# pairs (memory stays flat; the numbers do not depend on it).
-PAIRS_PER_BATCH = 1 << 18
+ENGINE_REVISION = 3
 
 
 @dataclass
@@ -133,66 +125,6 @@ def run_replication(
     (``sim.montecarlo.batch.replication_scenario``): run as it is, its distributions would be
     drawn per entity, which is not what the file says.
     """
-    unscored = simulate(s, rng, trace, count_events, stock)
-    return unscored.scored(score([unscored.exposure])[0])
-
-
-def run_replications(
-    runs: Iterable[tuple[Scenario, np.random.Generator]],
-) -> Iterator[Replication]:
-    """``run_replication`` of each (scenario, stream), in order, their casualties scored
-    together a batch at a time (``scored_in_batches``): the same numbers, at less cost."""
-    return scored_in_batches(simulate(s, rng) for s, rng in runs)
-
-
-def scored_in_batches(waiting: Iterable[Unscored]) -> Iterator[Replication]:
-    """The replications of ``waiting``, in order, with their casualties counted together
-    (``sim.model.scoring``) in batches of about ``PAIRS_PER_BATCH`` person-impact pairs."""
-    batch: list[Unscored] = []
-    pairs = 0
-    for unscored in waiting:
-        batch.append(unscored)
-        if unscored.exposure is not None:
-            pairs += unscored.exposure.pairs
-        if pairs >= PAIRS_PER_BATCH:
-            yield from _scored(batch)
-            batch, pairs = [], 0
-    yield from _scored(batch)
-
-
-def _scored(batch: list[Unscored]) -> Iterator[Replication]:
-    hurt = score([u.exposure for u in batch]).tolist()
-    for unscored, h in zip(batch, hurt, strict=True):
-        yield unscored.scored((h[0], h[1], h[2]))
-
-
-@dataclass
-class Unscored:
-    """A replication whose event loop has run: all its draws are made, its casualties are
-    not yet counted (``exposure``: the people near its impacts, None when nobody is)."""
-
-    exposure: Exposure | None
-    tally: Tally
-    type_index: list[int]
-    detected: list[bool]
-    n_types: int
-    rep: Replication
-
-    def scored(self, hurt: tuple[int, int, int]) -> Replication:
-        """The replication, with its casualties (killed, wounded, tbi) in its row."""
-        rep = self.rep
-        rep.row = metric_row(self.tally, self.type_index, self.detected, self.n_types, hurt)
-        return rep
-
-
-def simulate(
-    s: Scenario,
-    rng: np.random.Generator,
-    trace: bool = False,
-    count_events: bool = False,
-    stock: Sequence[int | None] | None = None,
-) -> Unscored:
-    """Everything of ``run_replication`` but counting the casualties."""
     if s.uncertainties:
         raise ValueError(
             "this scenario has uncertainties: run replication_scenario(s, seed, i, stream) "
@@ -239,13 +171,14 @@ def simulate(
         radii = np.concatenate([salvo.radii[leaked], debris.radii])
         fell = np.array(tally.killed_at)[debris.threat]  # debris falls at the intercept
         times = np.concatenate([salvo.impact_time[leaked], fell])
-        near = exposure(s, rng, x, y, times, radii, alarm)
+        hurt = casualties(s, rng, x, y, times, radii, alarm)
     elif len(leaked):
         lt = salvo.impact_time[leaked]
-        near = exposure(s, rng, lx, ly, lt, salvo.radii[leaked], alarm)
+        hurt = casualties(s, rng, lx, ly, lt, salvo.radii[leaked], alarm)
     else:
-        near = None
+        hurt = (0, 0, 0)
     detected = [d != math.inf for d in detect_time]
+    row = metric_row(tally, type_index, detected, n_types, hurt)
     log = None
     if tracer is not None:
         leaked_mask = np.array(tally.killed_by) < 0
@@ -257,11 +190,11 @@ def simulate(
             if not battery.available:
                 tracer.event(0.0, "unavailable", battery=battery.name, detail="out of action")
         log = tracer.in_order()
-    rep = Replication([], lx, ly, ltype, events if count_events else 0, log, plan.names)
+    rep = Replication(row, lx, ly, ltype, events if count_events else 0, log, plan.names)
     if debris.size:
         rep.debris_x, rep.debris_y = debris.x, debris.y
         rep.debris_type = salvo.type_index[debris.threat]
-    return Unscored(near, tally, type_index, detected, n_types, rep)
+    return rep
 
 
 def _trace_salvo(

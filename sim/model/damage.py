@@ -6,12 +6,14 @@ R_c has probability p_c(r): 1 if r <= R_c else 0 (cookie-cutter), or exp(-(r/R_c
 without changing the expected casualties in a crowd; Carleton spreads them over a smooth
 fall-off, which fits fragments better than a sharp edge. A radius of 0 hurts nobody.
 
-The casualty scoring (``sim.model.scoring``) asks each function two things: how far it
-reaches (people beyond are never placed) and its probabilities at squared distances, from
-squared radii prepared once per replication; ``spared`` then turns probabilities and one
-uniform per person and impact into the categories the person is spared. The cookie-cutter
-reaches exactly its largest radius; Carleton is cut where it falls below 1e-6
-(r > 3.72 R), which changes no result a Monte Carlo run could resolve.
+The casualty scoring (``sim.model.effects``) asks each function three things: how far it
+reaches (people beyond are never placed), its squared radii prepared once per replication,
+and which categories each person within reach is spared. The cookie-cutter reaches exactly
+its largest radius; Carleton is cut where it falls below 1e-6 (r > 3.72 R), which changes no
+result a Monte Carlo run could resolve. The cookie-cutter's probabilities are 0 or 1, so it
+scores in booleans (and in fewer steps when the categories nest); Carleton scores from the
+probabilities. Both take one uniform per person and impact, so the random stream does not
+depend on the function's internals.
 
 A new function is one class here with an entry in ``DAMAGE_FUNCTIONS`` and in
 ``DamageFunctionName`` (the names a scenario may give).
@@ -35,12 +37,28 @@ class DamageFunction(Protocol):
     reach: float  # how far it hurts, as a multiple of the largest radius
 
     def squared_radii(self, radii: np.ndarray) -> np.ndarray:
-        """Squared effect radii (impacts, 3) in the form ``probability`` takes."""
+        """Squared effect radii (impacts, 3) in the form ``probability`` and ``spared`` take."""
         ...
 
     def probability(self, r2: np.ndarray, radius2: np.ndarray) -> np.ndarray:
-        """p_c at squared distances ``r2`` (n,) from impacts' ``radius2``: (3, 1) for one
-        impact or (3, n), one column per distance; gives (3, n)."""
+        """p_c at squared distances ``r2`` (n,) from one impact's ``radius2`` (3, 1): (3, n)."""
+        ...
+
+    def spared(
+        self,
+        rng: np.random.Generator,
+        r2: np.ndarray,
+        radius2: np.ndarray,
+        exposed: np.ndarray | None,
+        unprotected: np.ndarray | None,
+        nested: bool,
+    ) -> np.ndarray:
+        """Categories each person is spared (0 killed ... 3 unhurt), one uniform draw each.
+
+        ``exposed`` (n,) says who is not under cover, ``unprotected`` is 1 - protection per
+        category, (3, 1) or (3, n); both None when nobody shelters. ``nested`` says that
+        the radii and the shared protections both grow from killed to tbi.
+        """
         ...
 
 
@@ -59,6 +77,18 @@ class CookieCutter:
         """1.0 inside each radius, 0.0 outside."""
         return (r2 <= radius2).astype(float)
 
+    def spared(
+        self,
+        rng: np.random.Generator,
+        r2: np.ndarray,
+        radius2: np.ndarray,
+        exposed: np.ndarray | None,
+        unprotected: np.ndarray | None,
+        nested: bool,
+    ) -> np.ndarray:
+        """Scored in booleans (``_cookie_spared``)."""
+        return _cookie_spared(rng, r2, radius2, exposed, unprotected, nested)
+
 
 class Carleton:
     """p_c = exp(-(r / R_c)^2), cut off at ``CARLETON_CUTOFF`` radii."""
@@ -74,6 +104,21 @@ class Carleton:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(radius2 > 0, np.exp(-r2 / radius2), 0.0)
 
+    def spared(
+        self,
+        rng: np.random.Generator,
+        r2: np.ndarray,
+        radius2: np.ndarray,
+        exposed: np.ndarray | None,
+        unprotected: np.ndarray | None,
+        nested: bool,
+    ) -> np.ndarray:
+        """Scored from the probabilities, reduced for the sheltered (``_spared``)."""
+        p = self.probability(r2, radius2)  # (3, n)
+        if exposed is not None and unprotected is not None:
+            p *= np.where(exposed, 1.0, unprotected)
+        return _spared(rng, p)
+
 
 DAMAGE_FUNCTIONS: dict[str, DamageFunction] = {
     "cookie-cutter": CookieCutter(),
@@ -86,14 +131,56 @@ def damage_function_for(name: str) -> DamageFunction:
     return DAMAGE_FUNCTIONS[name]
 
 
-def spared(u: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Categories each person is spared (0 killed, 1 wounded, 2 tbi, 3 unhurt): 3 minus the
-    severity, given each person's uniform draw ``u`` (n,).
+def _spared(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
+    """Categories each person is spared (0 killed, 1 wounded, 2 tbi, 3 unhurt), one uniform
+    draw each: 3 minus the severity.
 
-    ``p`` (3, n) holds p_killed, p_wounded, p_tbi (overwritten). The severity counts the
-    thresholds p_killed <= max(p_killed, p_wounded) <= max(all three) above the person's
-    uniform; the categories spared are those at or below it.
+    ``p`` (3, n) holds p_killed, p_wounded, p_tbi. The severity counts the thresholds
+    p_killed <= max(p_killed, p_wounded) <= max(all three) above the person's uniform; the
+    categories spared are those at or below it.
     """
     np.maximum(p[0], p[1], out=p[1])
     np.maximum(p[1], p[2], out=p[2])
-    return (u >= p).sum(axis=0, dtype=np.int8)
+    return (rng.random(p.shape[1]) >= p).sum(axis=0, dtype=np.int8)
+
+
+def _cookie_spared(
+    rng: np.random.Generator,
+    r2: np.ndarray,
+    radius2: np.ndarray,
+    exposed: np.ndarray | None,
+    unprotected: np.ndarray | None,
+    nested: bool = False,
+) -> np.ndarray:
+    """``_spared`` for the cookie-cutter, in booleans: the same outcome from the same draws.
+
+    Here p_c is 1 inside radius c (times 1 - protection_c when sheltered) and 0 outside, so
+    u < p_c is "inside, and exposed or u < 1 - protection_c" (a uniform is always below 1),
+    and u < max(p_a, p_b) is (u < p_a) or (u < p_b). ``radius2`` is (3, 1), ``unprotected``
+    (3, 1) or (3, n), or None when nobody shelters.
+
+    ``nested`` says that radii killed <= wounded <= tbi and, for the sheltered, that
+    1 - protection killed <= wounded <= tbi (shared by everyone). Then a person is spared
+    the smallest few radii (those that do not contain them) and, when sheltered, the first
+    few categories (those whose threshold is at or below their uniform): the categories
+    spared are the larger of the two counts; fewer array steps give the same result.
+    """
+    u = rng.random(len(r2))  # drawn even when nobody shelters, so that the stream is the same
+    if nested:
+        outside = _count(radius2 < r2)  # radii with R_c^2 < r2
+        if exposed is None or unprotected is None:
+            return outside
+        shielded = _count(unprotected <= u)  # 1 - protection <= u
+        shielded[exposed] = 0
+        return np.maximum(outside, shielded)
+    hit = r2 <= radius2  # (3, n) inside each radius
+    if exposed is not None and unprotected is not None:
+        hit &= (u < unprotected) | exposed
+    hit[1] |= hit[0]
+    hit[2] |= hit[1]
+    return 3 - _count(hit)
+
+
+def _count(flags: np.ndarray) -> np.ndarray:
+    """How many of the three rows of booleans (3, n) are True, per column, as int8."""
+    return flags.view(np.int8).sum(axis=0, dtype=np.int8)

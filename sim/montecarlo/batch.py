@@ -25,7 +25,7 @@ from typing import Protocol
 
 import numpy as np
 
-from sim.engine.replication import run_replications
+from sim.engine.replication import run_replication
 from sim.model.scenario import Scenario
 from sim.model.uncertain import draw_uncertain
 from sim.montecarlo.aggregate import Aggregate
@@ -121,24 +121,22 @@ def run_task(task: Task) -> TaskResult:
     inputs = []
     impacts = []
     drawn: list[list[float]] = []
-    uncertain: list[str] = []
+    uncertain: tuple[str, ...] = ()
     streams = ReplicationStreams(task.seed, task.stream)
-    draws = ReplicationStreams(task.seed, uncertainty_stream(task.stream))
-
-    def runs() -> Iterator[tuple[Scenario, np.random.Generator]]:
+    draws: ReplicationStreams | None = None
+    with collector_paused():  # linear cost in large salvos (sim.montecarlo.collector)
         for i in range(task.start, task.stop):
             s, values = task.source.scenario(task.seed, i)
             if s.uncertainties:
-                uncertain[:] = s.uncertainties
+                if draws is None:
+                    draws = ReplicationStreams(task.seed, uncertainty_stream(task.stream))
+                    uncertain = tuple(s.uncertainties)
                 s, u = draw_uncertain(s, draws.rng(i))
                 drawn.append(u)
+            rep = run_replication(s, streams.rng(i))
+            rows.append(rep.row)
             if values is not None:
                 inputs.append(values)
-            yield s, streams.rng(i)
-
-    with collector_paused():  # linear cost in large salvos (sim.montecarlo.collector)
-        for i, rep in enumerate(run_replications(runs()), start=task.start):
-            rows.append(rep.row)
             if i < task.keep_impacts and len(rep.impact_x):
                 impacts.append(_impact_rows(i, rep.impact_type, rep.impact_x, rep.impact_y, 0.0))
             if i < task.keep_impacts and len(rep.debris_x):
@@ -151,7 +149,7 @@ def run_task(task: Task) -> TaskResult:
         rows=np.asarray(rows, dtype=np.int64),
         inputs=np.asarray(inputs, dtype=float) if inputs else None,
         impacts=np.vstack(impacts) if impacts else np.empty((0, 5)),
-        uncertain=tuple(uncertain),
+        uncertain=uncertain,
         drawn=np.asarray(drawn, dtype=float) if drawn else None,
     )
 

@@ -3,12 +3,11 @@
 The story (``play``): draw how many attacks of each Poisson kind come and when (uniform over
 the period, given their number), add the dated ones, and sort them by time. Walk the days;
 within a day, resupply arrives first (at the start of its day), then the attacks come in
-order. Each attack is a full replication of its scenario (``simulate``) in which
+order. Each attack is a full replication of its scenario (``run_replication``) in which
 every battery with a stock fires at most what the stock holds; what it fires leaves the
 stock. A battery whose stock is empty engages nothing. The people, their sheltering and the
 batteries' magazines and channels are those of the scenario, new in every attack: only the
-stock carries over. Casualties do not change what the batteries fire, so the attacks'
-casualties are counted together after the last day (``scored_in_batches``).
+stock carries over.
 
 Streams: campaign replication i draws its attack times from replication i of its stream;
 attack k within it runs on replication k of the child stream ``attack_stream(stream, i)``
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.replication import Unscored, scored_in_batches, simulate
+from sim.engine.replication import run_replication
 from sim.model.campaign import Campaign
 from sim.model.scenario import Scenario
 from sim.model.uncertain import draw_uncertain
@@ -146,9 +145,6 @@ def play(c: Campaign, layout: Layout, seed: int, stream: Stream, i: int) -> Play
     days = np.zeros((len(layout.series), n_days), dtype=np.int64)
     leaked_at = layout.metrics.index("leaked")
     hurt_at = layout.metrics.index("casualties")
-    played: list[Unscored] = []  # every attack, scored together at the end
-    kind_of: list[int] = []
-    day_of: list[int] = []
     a = r = 0
     for day in range(n_days):
         end = day + 1.0
@@ -168,19 +164,13 @@ def play(c: Campaign, layout: Layout, seed: int, stream: Stream, i: int) -> Play
             s = _scenario(c.attacks[j].scenario, draws, a - 1)
             at = layout.stock_at[j]
             caps = [None if x is None else stock[x] for x in at]
-            attack = simulate(s, rngs.rng(a - 1), stock=caps)
-            played.append(attack)
-            kind_of.append(j)
-            day_of.append(day)
-            _draw_down(attack.tally.interceptors, at, stock, out_day, t)
+            rep = run_replication(s, rngs.rng(a - 1), stock=caps)
+            row = np.asarray(rep.row, dtype=np.int64)
+            sums[layout.into[j]] += row
+            _draw_down(s, rep.names, rep.row, at, stock, out_day, t)
         days[: len(stock), day] = stock
-    # casualties do not change what the batteries fire: they are counted after the last day
-    watched = [leaked_at, hurt_at]
-    for j, day, rep in zip(kind_of, day_of, scored_in_batches(played), strict=True):
-        before = sums[watched]
-        sums[layout.into[j]] += np.asarray(rep.row, dtype=np.int64)
-        days[len(stock) :, day] += sums[watched] - before
-    days[len(stock) :] = np.cumsum(days[len(stock) :], axis=1)  # totals at each day's end
+        days[len(stock), day] = sums[leaked_at]
+        days[len(stock) + 1, day] = sums[hurt_at]
     ints = np.concatenate(
         [
             [len(attacks)],
@@ -197,19 +187,21 @@ def play(c: Campaign, layout: Layout, seed: int, stream: Stream, i: int) -> Play
 
 
 def _draw_down(
-    fired: Sequence[int],
+    s: Scenario,
+    names: Sequence[str],
+    row: Sequence[int],
     at: Sequence[int | None],
     stock: list[int],
     out_day: list[float],
     t: float,
 ) -> None:
-    """Take what each stocked battery fired (``fired``, in scenario order) out of its stock;
-    note a first stock-out."""
-    for shots, x in zip(fired, at, strict=True):
+    """Take what each stocked battery fired out of its stock; note a first stock-out."""
+    for battery, x in zip(s.battery_names, at, strict=True):
         if x is None:
             continue
-        stock[x] -= shots
-        if stock[x] == 0 and shots > 0 and math.isnan(out_day[x]):
+        fired = row[names.index(f"interceptors.{battery}")]
+        stock[x] -= fired
+        if stock[x] == 0 and fired > 0 and math.isnan(out_day[x]):
             out_day[x] = float(math.floor(t))
 
 
