@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from sim.io.load import from_data, load_scenario
 from sim.io.paths import node_at
+from sim.model import threats
 from sim.model.distributions import constant
 from sim.model.scenario import Scenario
 from sim.model.uncertain import _model_with, draw_uncertain, with_constants
@@ -79,3 +80,18 @@ def _data(uncertain: dict) -> dict:
     data = scenario_data(4, {"b": battery(0.5)})
     data["uncertainties"] = uncertain
     return data
+
+
+def test_each_replication_draws_its_own_threat_groups() -> None:
+    s = load_scenario(AL_ASAD)
+    rng = np.random.default_rng(5)
+    one, u1 = draw_uncertain(s, rng)
+    two, u2 = draw_uncertain(s, rng)
+    scale = list(s.uncertainties).index("threats.rocket.effects.scale")
+    rocket = s.threat_types.index("rocket")
+    for drawn, values in ((one, u1), (two, u2), (one, u1)):
+        groups = threats._groups(drawn)
+        assert groups[rocket].constants[threats.SCALE] == values[scale]
+        columns, _ = threats._constants(drawn)
+        assert columns[threats.SCALE, rocket] == values[scale]
+    assert u1[scale] != u2[scale]
