@@ -8,6 +8,8 @@ untouched blocks are shared, and that no cache hands one replication's values to
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from pydantic import BaseModel
 
@@ -19,7 +21,7 @@ from sim.model.scenario import Scenario
 from sim.model.uncertain import _model_with, draw_uncertain, with_constants
 from tests.builders import battery, scenario_data
 
-AL_ASAD = "scenarios/al-asad-2024-01-20.yaml"
+AL_ASAD = Path(__file__).parents[1] / "scenarios" / "al-asad-2024-01-20.yaml"
 PK = "defense.batteries.b.pk.msl"
 
 
