@@ -21,7 +21,7 @@ from typing import TypeVar
 import numpy as np
 
 from sim.model.distributions import Dist
-from sim.model.scenario import Scenario
+from sim.model.scenario import Detection, Scenario, ThreatGroup, Zone
 
 SIGMA_PER_CEP = 1.0 / math.sqrt(2.0 * math.log(2.0))
 
@@ -82,53 +82,68 @@ class _Group:
     """
 
     count: Dist
-    constants: np.ndarray
+    constants: list[float]
     draws: list[tuple[int, Dist | tuple[float, float]]]
 
 
 @per_scenario
 def _groups(s: Scenario) -> list[_Group]:
     """The threat groups of ``s`` in file order, ready to draw."""
-    out = []
-    for name, group in s.threats.items():
-        e = group.effects
-        detection = s.defense.detection.get(name)
-        values: list[tuple[int, Dist | tuple[float, float] | float]] = [
-            (LAUNCH, group.launch_s),
-            (FLIGHT, group.flight_time_s),
-        ]
-        if group.aim.zone is not None:
-            z = s.base.zones[group.aim.zone]
-            values += [(AIM_X, (z.center_m[0], z.size_m[0])), (AIM_Y, (z.center_m[1], z.size_m[1]))]
-        else:  # validation makes both coordinates present when no zone is named
-            assert group.aim.x_m is not None and group.aim.y_m is not None
-            values += [(AIM_X, group.aim.x_m), (AIM_Y, group.aim.y_m)]
-        values += [(CEP, group.cep_m), (KILLED_M, e.killed_m), (WOUNDED_M, e.wounded_m)]
-        values += [(TBI_M, e.tbi_m)]
-        if detection is None:
-            values += [(DETECT_P, 1.0), (DELAY, 0.0)]
+    detection = s.defense.detection
+    return [_group(g, detection.get(name), s.base.zones) for name, g in s.threats.items()]
+
+
+def _group(group: ThreatGroup, detection: Detection | None, zones: dict[str, Zone]) -> _Group:
+    """One threat group ready to draw: its constant columns and its drawn ones.
+
+    Scenarios with uncertainties make a new group for every replication, so this is kept
+    lean (plain lists; no ``isinstance`` against the ``Dist`` ABC, which is slow).
+    """
+    constants = [math.nan] * N_COLUMNS
+    draws: list[tuple[int, Dist | tuple[float, float]]] = []
+    for column, value in _column_values(group, detection, zones):
+        if isinstance(value, float):
+            constants[column] = value
+        elif isinstance(value, tuple) or not value.is_constant:
+            draws.append((column, value))
         else:
-            values += [(DETECT_P, detection.probability), (DELAY, detection.delay_s)]
-        values += [(SCALE, e.scale)]
-        constants = np.full(N_COLUMNS, np.nan)
-        draws: list[tuple[int, Dist | tuple[float, float]]] = []
-        for column, value in values:
-            if isinstance(value, float):
-                constants[column] = value
-            elif isinstance(value, Dist) and value.is_constant:
-                constants[column] = value.params[0]
-            else:
-                draws.append((column, value))
-        out.append(_Group(group.count, constants, draws))
-    return out
+            constants[column] = value.params[0]
+    return _Group(group.count, constants, draws)
+
+
+def _column_values(
+    group: ThreatGroup, detection: Detection | None, zones: dict[str, Zone]
+) -> list[tuple[int, Dist | tuple[float, float] | float]]:
+    """(column, value) of a group's columns in draw order: a distribution, a plain number,
+    or an aim zone's centre and size along one axis."""
+    e = group.effects
+    values: list[tuple[int, Dist | tuple[float, float] | float]] = [
+        (LAUNCH, group.launch_s),
+        (FLIGHT, group.flight_time_s),
+    ]
+    if group.aim.zone is not None:
+        z = zones[group.aim.zone]
+        values += [(AIM_X, (z.center_m[0], z.size_m[0])), (AIM_Y, (z.center_m[1], z.size_m[1]))]
+    else:  # validation makes both coordinates present when no zone is named
+        assert group.aim.x_m is not None and group.aim.y_m is not None
+        values += [(AIM_X, group.aim.x_m), (AIM_Y, group.aim.y_m)]
+    values += [(CEP, group.cep_m), (KILLED_M, e.killed_m), (WOUNDED_M, e.wounded_m)]
+    values += [(TBI_M, e.tbi_m)]
+    if detection is None:
+        values += [(DETECT_P, 1.0), (DELAY, 0.0)]
+    else:
+        values += [(DETECT_P, detection.probability), (DELAY, detection.delay_s)]
+    values += [(SCALE, e.scale)]
+    return values
 
 
 @per_scenario
 def _constants(s: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """(columns, groups): the constant values of each group's table entries, column by
     column; and the groups' type indices."""
-    constants = np.array([g.constants for g in _groups(s)]).reshape(-1, N_COLUMNS)
-    return np.ascontiguousarray(constants.T), np.arange(len(constants))
+    groups = _groups(s)
+    constants = np.array([g.constants for g in groups], dtype=float).reshape(-1, N_COLUMNS)
+    return np.ascontiguousarray(constants.T), np.arange(len(groups))
 
 
 def draw_salvo(s: Scenario, rng: np.random.Generator) -> Salvo:
