@@ -290,3 +290,94 @@ def test_overrides_reach_campaign_and_scenario_paths(tmp_path: Path) -> None:
         app, ["campaign", str(path), "--set", "campaign.attacks.0.per_day=-2", "--runs", "2"]
     )
     assert bad.exit_code == 2 and "campaign.attacks.0.per_day" in bad.output
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file under folder, by relative path: its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _refused(result: Any, *fragments: str) -> None:
+    """Exit status 2 and one line of error naming each fragment."""
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("adsim: error: "), lines
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_campaign_into_another_campaigns_folder_needs_force(tmp_path: Path) -> None:
+    path = campaign_file(
+        tmp_path, [{"scenario": two_missiles(tmp_path), "per_day": 0.5}], {"upper": {"initial": 5}},
+        days=5,
+    )  # fmt: skip
+    out = tmp_path / "out"
+
+    def campaign(*args: str) -> Any:
+        base = ["campaign", str(path), "--runs", "10", "--workers", "1", "--out", str(out)]
+        return runner.invoke(app, [*base, "--no-figures", *args])
+
+    assert campaign().exit_code == 0
+    before = _files(out)
+    other = campaign("--set", "campaign.stock.upper.initial=9")  # another effective campaign
+    _refused(other, str(out), "another campaign", "campaign 'test'", "--force")
+    assert _files(out) == before  # untouched, nothing half-written beside it
+    again = campaign("--seed", "9", "--runs", "12")  # the same campaign: replaced
+    assert again.exit_code == 0, again.output
+    import json
+
+    assert json.loads((out / "summary.json").read_text())["runs"] == 12
+    forced = campaign("--set", "campaign.stock.upper.initial=9", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert (
+        json.loads((out / "summary.json").read_text())["stock"]
+        != json.loads(before["summary.json"])["stock"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "held"),
+    [
+        ('{"campaign": "elsewhere", "runs": 3}', "campaign 'elsewhere'"),  # no provenance
+        ('{"scenario": "a run", "provenance": {"scenario_sha256": "ab"}}', "scenario 'a run'"),
+        ("{not json", "a summary.json adsim cannot read"),
+    ],
+)
+def test_campaign_refuses_other_results_without_work(tmp_path: Path, old: str, held: str) -> None:
+    path = campaign_file(
+        tmp_path, [{"scenario": two_missiles(tmp_path), "per_day": 0.5}], {"upper": {"initial": 5}}
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text(old)
+    result = runner.invoke(app, ["campaign", str(path), "--runs", "10", "--out", str(out)])
+    _refused(result, str(out), held, "--force")
+    assert _files(out) == {"summary.json": old.encode()}
+    same = '{"campaign": "test", "runs": 3}'  # this campaign's name, no provenance: replaced
+    (out / "summary.json").write_text(same)
+    result = runner.invoke(
+        app, ["campaign", str(path), "--runs", "10", "--no-figures", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_campaign_sweep_into_another_sweeps_folder_needs_force(tmp_path: Path) -> None:
+    path = campaign_file(
+        tmp_path, [{"scenario": two_missiles(tmp_path), "per_day": 0.5}], {"upper": {"initial": 5}},
+        days=5,
+    )  # fmt: skip
+    out = tmp_path / "sweep"
+
+    def sweep(*args: str) -> Any:
+        base = ["campaign", str(path), "--vary", "campaign.stock.upper.initial=2,4"]
+        return runner.invoke(app, [*base, "--runs", "10", "--no-figures", "--out", str(out), *args])
+
+    assert sweep().exit_code == 0
+    before = _files(out)
+    data = yaml.safe_load(path.read_text())
+    data["campaign"]["days"] = 6  # another campaign of the same name
+    write(path, data)
+    _refused(sweep(), str(out), "another campaign sweep", "--force")
+    assert _files(out) == before
+    assert sweep("--force").exit_code == 0
+    assert sweep("--seed", "4").exit_code == 0  # the same campaign again: replaced

@@ -14,7 +14,15 @@ import typer
 from rich.table import Table
 
 from sim.cli import command
-from sim.cli.common import kept, out, output_dir, progress_bar, results_table, say
+from sim.cli.common import (
+    kept,
+    out,
+    output_dir,
+    progress_bar,
+    results_table,
+    same_results,
+    say,
+)
 from sim.cli.run import (
     ClusterOpt,
     FiguresOpt,
@@ -57,6 +65,13 @@ CAMPAIGN_FILES = (
     "figures",
     "report.html",
 )
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace the results of another campaign (or campaign sweep, with --vary) in --out.",
+    ),
+]
 SHOWN = ("attacks", "leaked", "interceptors", "casualties", "intercepted_fraction")
 
 
@@ -108,6 +123,7 @@ def campaign(
         ),
     ] = None,
     report: ReportOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Play many campaign replications; print distributions; write records and figures.
 
@@ -118,7 +134,7 @@ def campaign(
     if vary:
         if set_:
             raise InputError("--set", set_[0], "cannot be combined with --vary; edit the file")
-        _sweep(file, vary, runs, seed, workers, out_dir, as_json, figures, cluster, report)
+        _sweep(file, vary, runs, seed, workers, out_dir, as_json, figures, cluster, report, force)
         return
     from sim.io.campaign_file import load_campaign
     from sim.io.campaign_results import CampaignWriter, DayWriter
@@ -132,6 +148,10 @@ def campaign(
     n = c.runs if runs is None else runs
     layout = Layout.of(c)
     with OutputFolder(folder, "run", CAMPAIGN_FILES) as stage:
+        if not force:  # another campaign's results: refused, before any work
+            same_results(
+                stage.folder, str(folder), loaded.digest, c.name, kind="campaign", what="campaign"
+            )
         rows = CampaignWriter(
             stage.path("campaigns.parquet"), list(layout.ints), list(layout.reals)
         )
@@ -206,6 +226,7 @@ def _sweep(
     figures: bool,
     cluster: str | None,
     report: bool = False,
+    force: bool = False,
 ) -> None:
     from sim.io.campaign_file import load_campaign
     from sim.studies.campaign_sweep import sweep_campaign
@@ -217,6 +238,16 @@ def _sweep(
     folder = output_dir(f"{base.name}-sweep", out_dir)
     owns = ("campaign-sweep.json", "campaign.yaml", "figures", "report.html")
     with OutputFolder(folder, "run", owns) as stage:
+        if not force:  # another campaign sweep's results: refused, before any work
+            same_results(
+                stage.folder,
+                str(folder),
+                loaded.digest,
+                base.name,
+                kind="campaign",
+                what="campaign sweep",
+                document="campaign-sweep.json",
+            )
         try:
             n = (base.runs if runs is None else runs) * max(1, len(varies))
             with progress_bar(n, f"{base.name}: sweep", show=False) as advance:

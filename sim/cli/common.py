@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from sim.io.errors import InputError
+from sim.io.errors import InputError, OptionError
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -47,6 +48,44 @@ def output_dir(name: str, out_opt: str | Path | None) -> Path:
     if path.exists() and not path.is_dir():
         raise InputError("--out", str(path), "exists and is not a folder; expected a folder")
     return path
+
+
+def same_results(
+    folder: Path,
+    shown: str,
+    digest: str,
+    name: str,
+    *,
+    kind: str = "scenario",
+    what: str = "run",
+    document: str = "summary.json",
+) -> None:
+    """Refuse a folder that holds the results of another scenario or campaign (``kind``: by
+    the digest of its provenance, or by its name for results without provenance): its
+    numbers would be lost to a mistyped --out. The same scenario or campaign again (another
+    seed or runs) is replaced, as a set (figures and report included).
+
+    ``document`` is the folder's results document (``summary.json``, ``campaign-sweep.json``)
+    and holds the name under the key ``kind`` (the error names what it holds, a scenario's
+    results or a campaign's); ``what`` names the results (``run``, ``campaign``) in it."""
+    path = folder / document
+    if not path.is_file():
+        return
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+        theirs = old.get("provenance", {}).get("scenario_sha256")
+        other = theirs != digest if theirs else old.get(kind) != name
+        label = next((k for k in (kind, "scenario", "campaign") if k in old), kind)
+        held = f"{label} {old.get(label)!r}"
+    except (OSError, ValueError, AttributeError):
+        other, held = True, f"a {document} adsim cannot read"
+    if other:
+        raise OptionError(
+            "out",
+            shown,
+            f"holds the results of another {what} ({held}, not this effective {kind}); add "
+            "--force to replace them, or choose another folder",
+        )
 
 
 def set_quiet(quiet: bool) -> None:

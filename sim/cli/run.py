@@ -23,11 +23,12 @@ from sim.cli.common import (
     output_dir,
     progress_bar,
     results_table,
+    same_results,
     say,
 )
 from sim.engine.replication import run_replication
 from sim.io.documents import check_calibration, check_run_summary, check_sweep
-from sim.io.errors import InputError, OptionError, RunFailure
+from sim.io.errors import InputError, RunFailure
 from sim.io.folders import OutputFolder
 from sim.io.load import load
 from sim.io.provenance import parquet_metadata, provenance, stamped
@@ -156,30 +157,6 @@ def _precision_line(block: dict, runs: int, cap: int) -> str:
     )
 
 
-def same_run(folder: Path, shown: str, digest: str, name: str) -> None:
-    """Refuse a folder that holds the results of another scenario (another effective
-    scenario by its digest, or by its name for results without provenance): its numbers
-    would be lost to a mistyped --out. The same scenario again (another seed or runs) is
-    replaced, as a set (figures and report included)."""
-    path = folder / "summary.json"
-    if not path.is_file():
-        return
-    try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-        theirs = old.get("provenance", {}).get("scenario_sha256")
-        other = theirs != digest if theirs else old.get("scenario") != name
-        what = f"scenario {old.get('scenario')!r}"
-    except (OSError, ValueError, AttributeError):
-        other, what = True, "a summary.json adsim cannot read"
-    if other:
-        raise OptionError(
-            "out",
-            shown,
-            f"holds the results of another run ({what}, not this effective scenario); add "
-            "--force to replace them, or choose another folder",
-        )
-
-
 def not_a_study(scenario: Path) -> None:
     """Refuse a study file where a scenario is expected, saying which command takes it."""
     from sim.io.scenario_file import read_raw
@@ -305,7 +282,7 @@ def run(
         )
         kept_before = chunks.open(force)  # another run's kept replications: refused
         if not force:
-            same_run(stage.folder, str(folder), loaded.digest, s.name)
+            same_results(stage.folder, str(folder), loaded.digest, s.name)
         writer = ReplicationWriter(
             stage.path("replications.parquet"), names, list(RATIO_NAMES), list(s.uncertainties)
         )
