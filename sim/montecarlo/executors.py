@@ -53,9 +53,10 @@ class _Future(Protocol):
     def cancel(self) -> Any: ...
 
 
-def _result(future: _Future, deliver: Deliver) -> Any:
+def _result(future: _Future, deliver: Deliver, check: Callable[[], None] | None) -> Any:
     """The future's result; a stop signal that arrives meanwhile is delivered here (one
-    held since the last result first: results that keep coming must not delay it)."""
+    held since the last result first: results that keep coming must not delay it), and
+    ``check`` (if any) is called while waiting, to raise if the result can never come."""
     deliver()
     while True:
         try:
@@ -64,14 +65,22 @@ def _result(future: _Future, deliver: Deliver) -> Any:
             if future.done():  # finished just now, or the task itself raised TimeoutError
                 return future.result()
         deliver()
+        if check is not None:
+            check()
 
 
-def _bounded(submit: Callable[[T], _Future], tasks: Iterable[T], window: int) -> Iterator[Any]:
+def _bounded(
+    submit: Callable[[T], _Future],
+    tasks: Iterable[T],
+    window: int,
+    check: Callable[[], None] | None = None,
+) -> Iterator[Any]:
     """Submit tasks keeping at most ``window`` in flight; yield results in order.
 
     Stop signals are held while a pool's code runs and delivered while waiting (see
-    ``sim.montecarlo.signals``). Closed early, the tasks not yet started are cancelled; on
-    an error or a stop they are left to the caller, which ends the pool.
+    ``sim.montecarlo.signals``); ``check`` is called while waiting (``_result``). Closed
+    early, the tasks not yet started are cancelled; on an error or a stop they are left to
+    the caller, which ends the pool.
     """
     pending: deque[_Future] = deque()
     with held_signals() as deliver:
@@ -79,9 +88,9 @@ def _bounded(submit: Callable[[T], _Future], tasks: Iterable[T], window: int) ->
             for task in tasks:
                 pending.append(submit(task))
                 if len(pending) >= window:
-                    yield _result(pending.popleft(), deliver)
+                    yield _result(pending.popleft(), deliver, check)
             while pending:
-                yield _result(pending.popleft(), deliver)
+                yield _result(pending.popleft(), deliver, check)
         except GeneratorExit:
             for f in pending:
                 f.cancel()
@@ -139,8 +148,35 @@ def _stop_workers(pool: Any) -> None:
         manager.join(STOP_WAIT_S)
 
 
+def _died(code: int) -> str:
+    """How a worker process that ended with exit code ``code`` died, in words."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        why = " (the system may have run out of memory)" if -code == signal.SIGKILL else ""
+        return f"a worker process was killed by {name}{why}"
+    return f"a worker process ended with exit status {code}"
+
+
+def _workers_alive(pool: Any) -> None:
+    """Raise ``RunFailure`` if a worker of ``pool`` has died.
+
+    Workers live as long as the pool, so one that has ended was killed (by the system when
+    memory runs out, say). The pool notices by itself only when it is not reading that
+    worker's result at the time: killed half-way through writing one, it would leave the
+    pool waiting forever for the rest (see ``_stop_workers``).
+    """
+    for p in list((getattr(pool, "_processes", None) or {}).values()):
+        code = p.exitcode
+        if code is not None:
+            raise RunFailure(f"{_died(code)}; the run cannot go on")
+
+
 def _process_map(fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> Iterator[R]:
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     methods = multiprocessing.get_all_start_methods()
     # fork starts workers in milliseconds with everything already imported
@@ -153,7 +189,12 @@ def _process_map(fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> Iter
     )
     try:
         try:
-            yield from _bounded(lambda t: pool.submit(fn, t), tasks, workers * 4)
+            yield from _bounded(
+                lambda t: pool.submit(fn, t), tasks, workers * 4, lambda: _workers_alive(pool)
+            )
+        except BrokenProcessPool:  # the pool saw a worker die (between results)
+            _workers_alive(pool)
+            raise RunFailure("a worker process died; the run cannot go on") from None
         except GeneratorExit:
             # closed early by a caller that has what it needs: the few tasks in flight
             # finish (a stop signal meanwhile ends them, below)
