@@ -41,11 +41,13 @@ HALF_A_RESULT = textwrap.dedent(
 )
 
 
-def test_a_pool_stopped_with_half_a_result_in_its_pipe_ends(tmp_path: Path) -> None:
-    script = tmp_path / "half.py"
-    script.write_text(HALF_A_RESULT)
+def _child(tmp_path: Path, script: str, *args: str, hung: str) -> str:
+    """What a child process running ``script`` prints; the test fails with ``hung`` if it
+    does not end within 8 s (then it and its workers are killed)."""
+    path = tmp_path / "child.py"
+    path.write_text(script)
     proc = subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, str(path), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, start_new_session=True,
     )  # fmt: skip
     try:
@@ -53,8 +55,13 @@ def test_a_pool_stopped_with_half_a_result_in_its_pipe_ends(tmp_path: Path) -> N
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        pytest.fail("the stopped pool, or the process, never ended")
+        pytest.fail(hung)
     assert proc.returncode == 0, err
+    return out
+
+
+def test_a_pool_stopped_with_half_a_result_in_its_pipe_ends(tmp_path: Path) -> None:
+    out = _child(tmp_path, HALF_A_RESULT, hung="the stopped pool, or the process, never ended")
     assert out == "stopped 0\n"  # and its workers are gone
 
 
@@ -89,19 +96,7 @@ WORKER_DIES = textwrap.dedent(
 
 @pytest.mark.parametrize("when", ["half", "between"])
 def test_a_worker_that_dies_fails_the_run_in_one_line(tmp_path: Path, when: str) -> None:
-    script = tmp_path / "dies.py"
-    script.write_text(WORKER_DIES)
-    proc = subprocess.Popen(
-        [sys.executable, str(script), when], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, start_new_session=True,
-    )  # fmt: skip
-    try:
-        out, err = proc.communicate(timeout=8)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail("the run waited for a dead worker's result")
-    assert proc.returncode == 0, err
+    out = _child(tmp_path, WORKER_DIES, when, hung="the run waited for a dead worker's result")
     assert out.endswith("; the run cannot go on 0\n"), out  # and no worker is left
     if when == "half":  # seen by the check, which says how it died
         assert "killed by SIGKILL" in out
