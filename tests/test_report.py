@@ -141,3 +141,14 @@ def test_inline_svg_drops_prologue_and_prefixes_ids() -> None:
     out = inline_svg(text, "f3")
     assert out.startswith("<svg") and "metadata" not in out
     assert 'id="f3-a"' in out and "url(#f3-c)" in out and 'href="#f3-m"' in out
+
+
+def test_table_numbers_are_estimates_to_about_three_figures() -> None:
+    from sim.report.kinds import number
+
+    assert number(28_606_562.0, True) == "28.6 M"  # a campaign's cost: millions
+    assert number(-1_250_000.0, True) == "-1.2 M"
+    assert number(999_999.0, True) == "999,999"
+    assert number(0.70123, True) == "0.701"
+    assert number(42) == "42" and number(1_234_567) == "1,234,567"  # counts stay exact
+    assert number(None) == "—"

@@ -81,10 +81,14 @@ def scenario_text(folder: Path) -> str:
 
 
 def number(value: Any, ratio: bool = False) -> str:
-    """A value for a table cell."""
+    """A value for a table cell: an estimate (a float) to about three figures, in millions
+    from a million on (a campaign's costs: "28.6 M", not "28,606,562", whose last digits
+    are noise and would widen the table past the page)."""
     if value is None:
         return "—"
     if isinstance(value, float) and (ratio or not value.is_integer()):
+        if abs(value) >= 1e6:
+            return f"{value / 1e6:,.1f} M"
         return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     return f"{int(value):,}" if isinstance(value, int | float) else str(value)
 
