@@ -38,3 +38,23 @@ def test_cycles_made_while_paused_are_collected_when_due(monkeypatch) -> None:  
         before = gc.get_count()[0]
         collector.collect_if_due()
         assert gc.get_count()[0] < before  # the young generation was collected
+
+
+def test_stories_leave_no_cycles_behind() -> None:
+    # a threat's story is freed by reference counting when it ends: the garbage in cycles a
+    # replication leaves does not grow with its threats (the event loop's own few objects)
+    from sim import replication_rng, run_replication
+    from tests.builders import battery
+
+    def cycles(threats: int) -> int:
+        s = scenario(threats, {"b": battery(0.5, "shoot-look-shoot")})
+        gc.collect()
+        gc.disable()
+        try:
+            for i in range(10):
+                run_replication(s, replication_rng(2, i))
+            return gc.collect()
+        finally:
+            gc.enable()
+
+    assert cycles(200) == cycles(2) <= 10 * 10

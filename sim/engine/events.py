@@ -95,9 +95,12 @@ def start(env: Environment, story: Story, at: float) -> None:
     """
 
     def resume(_: Event) -> None:
-        try:  # noqa: SIM105 - a bare try is cheaper than contextlib.suppress here
+        nonlocal resume
+        try:
             story.send(None).callbacks.append(resume)
         except StopIteration:
-            pass
+            # the closure refers to itself: let go of it, so that reference counting frees
+            # the story now instead of leaving a cycle to the garbage collector
+            del resume
 
     env.at(at).callbacks.append(resume)
