@@ -117,6 +117,11 @@ def _worker_init(parent: int) -> None:
 STOP_WAIT_S = 5.0  # how long a stopped pool may take to wind down before it is left behind
 
 
+def _workers(pool: Any) -> list[Any]:
+    """A pool's worker processes (a private part of ``ProcessPoolExecutor``: none if absent)."""
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
 def _stop_workers(pool: Any) -> None:
     """End a pool's workers now, without waiting for the tasks they are running, and the
     pool with them in bounded time.
@@ -130,7 +135,7 @@ def _stop_workers(pool: Any) -> None:
     an end-of-file as soon as the workers are gone: it finds the pool broken, fails the
     tasks still pending and ends.
     """
-    procs = list((getattr(pool, "_processes", None) or {}).values())
+    procs = _workers(pool)
     manager = getattr(pool, "_executor_manager_thread", None)
     results = getattr(pool, "_result_queue", None)
     for p in procs:  # SIGKILL: a worker forked before its _worker_init ran would catch SIGTERM
@@ -168,7 +173,7 @@ def _workers_alive(pool: Any) -> None:
     worker's result at the time: killed half-way through writing one, it would leave the
     pool waiting forever for the rest (see ``_stop_workers``).
     """
-    for p in list((getattr(pool, "_processes", None) or {}).values()):
+    for p in _workers(pool):
         code = p.exitcode
         if code is not None:
             raise RunFailure(f"{_died(code)}; the run cannot go on")
