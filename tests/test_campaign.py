@@ -3,6 +3,7 @@ deterministic campaigns, reproducibility over workers, and bad campaign files.""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -324,8 +325,6 @@ def test_campaign_into_another_campaigns_folder_needs_force(tmp_path: Path) -> N
     assert _files(out) == before  # untouched, nothing half-written beside it
     again = campaign("--seed", "9", "--runs", "12")  # the same campaign: replaced
     assert again.exit_code == 0, again.output
-    import json
-
     assert json.loads((out / "summary.json").read_text())["runs"] == 12
     forced = campaign("--set", "campaign.stock.upper.initial=9", "--force")
     assert forced.exit_code == 0, forced.output
