@@ -157,6 +157,9 @@ def test_casualties_take_the_nested_shortcut_with_the_same_results(monkeypatch) 
         protection={"killed": 0.9, "wounded": 0.8, "tbi": 0.5},
     )
     s = scenario(4, {}, cep_m=150, effects=effects(10, 30, 60), zones=base, detection_delay=250)
+    # the numpy scoring's shortcut (the compiled one is checked against it in
+    # test_scoring_kernel.py)
+    monkeypatch.setattr(effects_module, "hurt_in_zone", None)
     calls = []
     scoring = damage_module._cookie_spared
     monkeypatch.setattr(

@@ -16,7 +16,8 @@ probabilities. Both take one uniform per person and impact, so the random stream
 depend on the function's internals.
 
 A new function is one class here with an entry in ``DAMAGE_FUNCTIONS`` and in
-``DamageFunctionName`` (the names a scenario may give).
+``DamageFunctionName`` (the names a scenario may give); its ``kernel_rule`` is None until
+``sim/model/_scoring.pyx`` scores it too.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 DamageFunctionName = Literal["cookie-cutter", "carleton"]
+KernelRule = Literal["cookie-cutter", "carleton"]
 
 CARLETON_CUTOFF = math.sqrt(math.log(1e6))  # p < 1e-6 beyond this many radii
 
@@ -35,6 +37,9 @@ class DamageFunction(Protocol):
     """What the casualty scoring needs of a damage function."""
 
     reach: float  # how far it hurts, as a multiple of the largest radius
+    # the compiled scoring's rule for this function (sim/model/_scoring.pyx), or None to
+    # score in numpy only
+    kernel_rule: KernelRule | None
 
     def squared_radii(self, radii: np.ndarray) -> np.ndarray:
         """Squared effect radii (impacts, 3) in the form ``probability`` and ``spared`` take."""
@@ -66,6 +71,7 @@ class CookieCutter:
     """p_c = 1 within radius R_c, else 0."""
 
     reach = 1.0
+    kernel_rule: KernelRule | None = "cookie-cutter"
 
     def squared_radii(self, radii: np.ndarray) -> np.ndarray:
         """Squared radii, a zero radius as -inf: ``r2 <= radius2`` alone then says "hit"."""
@@ -94,6 +100,7 @@ class Carleton:
     """p_c = exp(-(r / R_c)^2), cut off at ``CARLETON_CUTOFF`` radii."""
 
     reach = CARLETON_CUTOFF
+    kernel_rule: KernelRule | None = "carleton"
 
     def squared_radii(self, radii: np.ndarray) -> np.ndarray:
         """Squared radii."""

@@ -15,6 +15,11 @@ those people are placed (uniformly over the kept cells), given their own complia
 shelter time and protection draws, and scored against the impacts that reach them. This has
 exactly the distribution of placing everyone, at a cost that grows with the people near
 impacts, not with the base's population.
+
+The placement and the impact loop run compiled (``sim/model/_scoring.pyx``) where the
+package was built with a C compiler, from the same draws and with the same results as the
+numpy code here, which is their reference (``tests/test_scoring_kernel.py``) and the
+fallback.
 """
 
 from __future__ import annotations
@@ -24,9 +29,14 @@ import math
 
 import numpy as np
 
-from sim.model.damage import damage_function_for
+from sim.model.damage import DamageFunction, damage_function_for
 from sim.model.distributions import Dist
 from sim.model.scenario import Scenario
+
+try:  # the compiled scoring, built at install where a C compiler is found
+    from sim.model._scoring import hurt_in_zone, place_people
+except ImportError:  # pragma: no cover - numpy gives the same positions and counts
+    hurt_in_zone = place_people = None  # type: ignore[assignment]
 
 MAX_CELLS_PER_AXIS = 128
 
@@ -49,18 +59,10 @@ def casualties(
     if len(x) == 0 or not zones:
         return (0, 0, 0)
     damage = damage_function_for(s.damage_function)
-    cut = damage.reach  # in largest radii
-    radius2 = damage.squared_radii(radii)
-    # (x, y, t, reach, squared radii as a (3, 1) column, whether they nest) of each impact
-    impacts = [
-        (xi, yi, ti, max(r) * cut, radius2[i, :, None], r[0] <= r[1] <= r[2])
-        for i, (xi, yi, ti, r) in enumerate(
-            zip(x.tolist(), y.tolist(), t.tolist(), radii.tolist(), strict=True)
-        )
-    ]
+    impacts = _impacts(damage, x, y, t, radii)
     prot = (s.base.protection.killed, s.base.protection.wounded, s.base.protection.tbi)
     warning = s.base.warning if math.isfinite(alarm) else None  # no alarm: nobody shelters
-    totals = np.zeros(4, dtype=np.int64)
+    killed = wounded = tbi = 0
     for zone in zones.values():
         people = int(zone.personnel.draw(rng))
         (cx, cy), (w, h) = zone.center_m, zone.size_m
@@ -87,28 +89,75 @@ def casualties(
             # times are finite, so covered_at <= t is exactly "complies and in time".
             covered_at = np.where(complies, in_time, np.inf)
             unprotected = _unprotected_people(rng, prot, m)
-        shelter_nests = unprotected is None or _ascending(unprotected)
-        # categories each person is spared over all impacts so far: 3 - worst severity
-        spared = np.full(m, 3, dtype=np.int8)
-        for xi, yi, ti, reach, radius2, nested in near:
-            # only the people within reach of this impact can be hurt by it
-            dx = px - xi
-            dx *= dx
-            dy = py - yi
-            dy *= dy
-            dx += dy  # squared distance
-            idx = (dx <= reach * reach).nonzero()[0]
-            if len(idx) == 0:
-                continue
-            exposed = shield = None
-            if covered_at is not None and unprotected is not None:
-                exposed = covered_at[idx] > ti
-                shield = unprotected if unprotected.shape[1] == 1 else unprotected[:, idx]
-            nests = nested and shelter_nests
-            escaped = damage.spared(rng, dx[idx], radius2, exposed, shield, nests)
-            np.minimum.at(spared, idx, escaped)
-        totals += np.bincount(spared, minlength=4)
-    return (int(totals[0]), int(totals[1]), int(totals[2]))
+        if hurt_in_zone is not None and damage.kernel_rule is not None:
+            table = np.array([imp[6] for imp in near])
+            carleton = damage.kernel_rule == "carleton"
+            k, w, t_ = hurt_in_zone(rng, px, py, covered_at, unprotected, table, carleton)
+        else:
+            k, w, t_ = _score_in_numpy(rng, damage, px, py, covered_at, unprotected, near)
+        killed, wounded, tbi = killed + k, wounded + w, tbi + t_
+    return (killed, wounded, tbi)
+
+
+def _impacts(
+    damage: DamageFunction, x: np.ndarray, y: np.ndarray, t: np.ndarray, radii: np.ndarray
+) -> list[tuple]:
+    """Each impact as the scoring takes it: (x, y, t, reach, squared radii as a (3, 1)
+    column, whether the radii nest, and the first four with the three squared radii as the
+    compiled scoring's row)."""
+    reach = [max(r) * damage.reach for r in radii.tolist()]  # reach: in largest radii
+    radius2 = damage.squared_radii(radii)
+    return [
+        (xi, yi, ti, cut, radius2[i, :, None], r[0] <= r[1] <= r[2], (xi, yi, ti, cut, *r2))
+        for i, (xi, yi, ti, cut, r, r2) in enumerate(
+            zip(
+                x.tolist(),
+                y.tolist(),
+                t.tolist(),
+                reach,
+                radii.tolist(),
+                radius2.tolist(),
+                strict=True,
+            )
+        )
+    ]
+
+
+def _score_in_numpy(
+    rng: np.random.Generator,
+    damage: DamageFunction,
+    px: np.ndarray,
+    py: np.ndarray,
+    covered_at: np.ndarray | None,
+    unprotected: np.ndarray | None,
+    near: list[tuple],
+) -> tuple[int, int, int]:
+    """(killed, wounded, tbi) among the people at (px, py) from the impacts in ``near``, in
+    numpy: the reference the compiled scoring (``sim/model/_scoring.pyx``) is tested
+    against, draw for draw."""
+    m = len(px)
+    shelter_nests = unprotected is None or _ascending(unprotected)
+    # categories each person is spared over all impacts so far: 3 - worst severity
+    spared = np.full(m, 3, dtype=np.int8)
+    for xi, yi, ti, reach, radius2, nested, _ in near:
+        # only the people within reach of this impact can be hurt by it
+        dx = px - xi
+        dx *= dx
+        dy = py - yi
+        dy *= dy
+        dx += dy  # squared distance
+        idx = (dx <= reach * reach).nonzero()[0]
+        if len(idx) == 0:
+            continue
+        exposed = shield = None
+        if covered_at is not None and unprotected is not None:
+            exposed = covered_at[idx] > ti
+            shield = unprotected if unprotected.shape[1] == 1 else unprotected[:, idx]
+        nests = nested and shelter_nests
+        escaped = damage.spared(rng, dx[idx], radius2, exposed, shield, nests)
+        np.minimum.at(spared, idx, escaped)
+    killed, wounded, tbi, _ = np.bincount(spared, minlength=4).tolist()
+    return killed, wounded, tbi
 
 
 def _ascending(unprotected: np.ndarray) -> bool:
@@ -139,7 +188,7 @@ def _people_within_reach(
     nx, ny = max(1, math.ceil(w / cell)), max(1, math.ceil(h / cell))
     cw, ch = w / nx, h / ny
     kept = np.zeros((nx, ny), dtype=bool)
-    for xi, yi, _, reach, _, _ in impacts:
+    for xi, yi, _, reach, _, _, _ in impacts:
         i0, i1 = max(0, int((xi - reach - x0) // cw)), min(nx - 1, int((xi + reach - x0) // cw))
         j0, j1 = max(0, int((yi - reach - y0) // ch)), min(ny - 1, int((yi + reach - y0) // ch))
         kept[i0 : i1 + 1, j0 : j1 + 1] = True
@@ -148,6 +197,8 @@ def _people_within_reach(
     m = int(rng.binomial(people, k / (nx * ny)))
     if m == 0:
         return np.empty(0), np.empty(0)
+    if place_people is not None:
+        return place_people(rng, m, cells, ny, x0, y0, cw, ch)
     # One uniform on [0, k) picks the cell (integer part) and the x offset in it (fraction).
     u = rng.random((2, m))
     v = u[0] * k
