@@ -83,6 +83,16 @@ def test_version_option() -> None:
     assert "numpy" in result.stdout and "scipy" in result.stdout
 
 
+def test_version_says_whether_the_scoring_is_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.model.effects as effects
+
+    monkeypatch.setattr(effects, "hurt_in_zone", None)
+    result = runner.invoke(app, ["--version"])
+    assert "casualty scoring in numpy (the C part was not built)" in result.stdout
+    monkeypatch.setattr(effects, "hurt_in_zone", lambda *a: (0, 0, 0))
+    assert "casualty scoring compiled;" in runner.invoke(app, ["--version"]).stdout
+
+
 def test_short_help_option() -> None:
     result = runner.invoke(app, ["run", "-h"])
     assert result.exit_code == 0 and "--runs" in result.stdout

@@ -102,9 +102,12 @@ def read_parquet_provenance(path: Any) -> dict[str, Any] | None:
 def version_line() -> str:
     """What ``adsim --version`` prints."""
     from sim.engine.replication import ENGINE_REVISION
+    from sim.model.effects import hurt_in_zone
 
     libs = ", ".join(f"{name} {_library(name)}" for name in LIBRARIES)
+    # the same numbers either way; only the speed differs
+    scoring = "compiled" if hurt_in_zone is not None else "in numpy (the C part was not built)"
     return (
-        f"adsim {adsim_version()} (engine revision {ENGINE_REVISION}; "
-        f"Python {platform.python_version()}, {libs})"
+        f"adsim {adsim_version()} (engine revision {ENGINE_REVISION}, casualty scoring "
+        f"{scoring}; Python {platform.python_version()}, {libs})"
     )
