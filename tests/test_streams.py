@@ -37,6 +37,21 @@ def test_fast_seeding_equals_numpy(seed: int) -> None:
             assert streams.rng(i).bit_generator.state == numpy_rng.bit_generator.state
             assert _first(streams.rng(i)) == _first(numpy_rng)
             assert _first(streams.rng(i)) == _first(replication_rng(seed, i, stream))
+        assert streams._exact  # not numpy's own seeding, which a mismatch falls back to
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_prepared_states_equal_numpy(seed: int) -> None:
+    # a chunk's states worked out together on arrays, across the low word's wrap and up to
+    # the last index; indices outside the prepared range are still worked out one by one
+    stream = Stream(Purpose.SWEEP_POINT, (2**40,))
+    for start, stop in ((0, 40), (2**32 - 20, 2**32 + 20), (2**64 - 33, 2**64)):
+        streams = ReplicationStreams(seed, stream)
+        streams.prepare(start, stop)
+        assert len(streams._prepared) == stop - start  # the arrays were used
+        for i in (*range(start, stop), 5, 2**63):
+            assert streams.rng(i).bit_generator.state == stream.rng(seed, i).bit_generator.state
+        assert streams._exact  # not numpy's own seeding, which a mismatch falls back to
 
 
 def test_replications_do_not_depend_on_the_chunks() -> None:

@@ -123,6 +123,7 @@ def run_task(task: Task) -> TaskResult:
     drawn: list[list[float]] = []
     uncertain: tuple[str, ...] = ()
     streams = ReplicationStreams(task.seed, task.stream)
+    streams.prepare(task.start, task.stop)
     draws: ReplicationStreams | None = None
     with collector_paused():  # linear cost in large salvos (sim.montecarlo.collector)
         for i in range(task.start, task.stop):
@@ -130,6 +131,7 @@ def run_task(task: Task) -> TaskResult:
             if s.uncertainties:
                 if draws is None:
                     draws = ReplicationStreams(task.seed, uncertainty_stream(task.stream))
+                    draws.prepare(i, task.stop)
                     uncertain = tuple(s.uncertainties)
                 s, u = draw_uncertain(s, draws.rng(i))
                 drawn.append(u)

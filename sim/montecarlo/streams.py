@@ -25,7 +25,8 @@ and SeedSequence pads it to four words, so it cannot shift the key either.
 
 Speed: building ``SeedSequence`` and ``PCG64`` for each replication costs about as much as a
 small replication's draws. ``ReplicationStreams`` hashes the part shared by a chunk's
-replications (seed, purpose, context) once and mixes in each index itself, following
+replications (seed, purpose, context) once and mixes in each index itself (a chunk's
+indices all at once, on arrays: ``prepare``), following
 numpy's documented and stream-stable algorithms (``SeedSequence`` after O'Neill's
 ``seed_seq`` alternative, PCG64's ``srandom``); it checks itself against numpy once per
 chunk and falls back to numpy if they ever disagree. A keyed Philox (index as counter) was
@@ -216,11 +217,49 @@ def _pcg64_state(pool: list[int]) -> tuple[int, int]:
     return ((inc + initstate) * _PCG_MULT + inc) & _M128, inc
 
 
+def _pcg64_states(
+    prefix: list[int], consts: list[tuple[int, int]], start: int, stop: int
+) -> list[tuple[int, int]]:
+    """``_pcg64_state(_mix_in(prefix, words of i, consts))`` for every i in [start, stop),
+    computed on arrays: the same 32-bit arithmetic in uint64, where products and differences
+    wrap modulo 2^64 and so are exact modulo 2^32. Only the 128-bit step is per index."""
+    index = np.arange(start, stop, dtype=np.uint64)
+    pool = [np.full(len(index), word, dtype=np.uint64) for word in prefix]
+    k = 0
+    for word in (index & np.uint64(_M32), index >> np.uint64(32)):
+        for dst in range(_POOL_SIZE):
+            xor, mult = consts[k]
+            k += 1
+            h = ((word ^ np.uint64(xor)) * np.uint64(mult)) & np.uint64(_M32)
+            h ^= h >> np.uint64(_XSHIFT)
+            r = (np.uint64(_MIX_MULT_L) * pool[dst] - np.uint64(_MIX_MULT_R) * h) & np.uint64(_M32)
+            pool[dst] = r ^ (r >> np.uint64(_XSHIFT))
+    w = []
+    for k, (xor, mult) in enumerate(_STATE_CONSTANTS):
+        v = ((pool[k % _POOL_SIZE] ^ np.uint64(xor)) * np.uint64(mult)) & np.uint64(_M32)
+        w.append(v ^ (v >> np.uint64(_XSHIFT)))
+    shift = np.uint64(32)
+    halves = [(w[0] | w[1] << shift), (w[2] | w[3] << shift)]  # initstate: high, low
+    halves += [(w[4] | w[5] << shift), (w[6] | w[7] << shift)]  # increment's seed: high, low
+    out = []
+    for s_hi, s_lo, i_hi, i_lo in zip(*(h.tolist() for h in halves), strict=True):
+        inc = ((i_hi << 64 | i_lo) << 1 | 1) & _M128
+        out.append((((inc + (s_hi << 64 | s_lo)) * _PCG_MULT + inc) & _M128, inc))
+    return out
+
+
+# Fewest replications for which ``prepare`` works on arrays (measured: 97 us for one
+# index, 6 us each for 16, 0.5 us each from 1,000; one index alone takes 5 us).
+_PREPARE_FROM = 32
+
+
 class ReplicationStreams:
     """``replication_rng(seed, i, stream)`` for many i, cheaply.
 
     ``rng(i)`` returns one shared Generator set to replication i's stream: it is valid
-    until the next call, which is how a chunk uses it (one replication at a time).
+    until the next call, which is how a chunk uses it (one replication at a time). A chunk
+    that knows its replications calls ``prepare(start, stop)`` first: their states are then
+    hashed together, on arrays, instead of one by one.
     """
 
     def __init__(self, seed: int, stream: Stream = RUN) -> None:
@@ -237,13 +276,28 @@ class ReplicationStreams:
         self._rng = np.random.Generator(self._bits)
         self._checked = False
         self._exact = True
+        self._start = 0
+        self._prepared: list[tuple[int, int]] = []
+
+    def prepare(self, start: int, stop: int) -> None:
+        """Work out the states of replications ``start`` to ``stop - 1`` at once, for the
+        ``rng`` calls to come (any other index is still worked out when asked for). Arrays
+        pay for themselves from a few dozen replications: fewer are left to ``rng``."""
+        if start >= 0 and stop - start >= _PREPARE_FROM:
+            _two_words(stop - 1, "replication index")
+            self._start = start
+            self._prepared = _pcg64_states(self._prefix, self._consts, start, stop)
 
     def rng(self, index: int) -> np.random.Generator:
         """The generator of replication ``index`` (shared; valid until the next call)."""
         words = _two_words(index, "replication index")
         if not self._exact:
             return replication_rng(self.seed, index, self.stream)
-        state, inc = _pcg64_state(_mix_in(self._prefix, list(words), self._consts))
+        k = index - self._start
+        if 0 <= k < len(self._prepared):
+            state, inc = self._prepared[k]
+        else:
+            state, inc = _pcg64_state(_mix_in(self._prefix, list(words), self._consts))
         self._bits.state = {
             "bit_generator": "PCG64",
             "state": {"state": state, "inc": inc},
