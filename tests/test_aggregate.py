@@ -64,3 +64,26 @@ def test_summary_equals_the_records(tmp_path: Path) -> None:
 def test_empty_metric_summary() -> None:
     s = Histogram().summary(integer=False)
     assert s["n"] == 0 and s["mean"] is None and s["histogram"] == {}
+
+
+def test_t_quantile_equals_scipy_on_both_sides_of_the_expansion() -> None:
+    from sim.montecarlo.aggregate import EXPANSION_FROM, _t975
+
+    below = (1, 2, 5, 30, EXPANSION_FROM - 1)
+    above = (EXPANSION_FROM, EXPANSION_FROM + 1, 1234, 9_999, 10**5, 10**6 - 1, 10**9)
+    for df in below:
+        assert _t975(df) == stats.t.ppf(0.975, df), df
+    for df in above:  # the expansion: scipy's value to within a few units of the last place
+        assert math.isclose(_t975(df), stats.t.ppf(0.975, df), rel_tol=1e-15, abs_tol=0), df
+
+
+def test_a_run_of_many_replications_does_not_import_scipy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import numpy as np; from sim.montecarlo.aggregate import Histogram\n"
+        "h = Histogram(); h.add(np.arange(2000) % 7); h.summary(integer=True)\n"
+        "assert 'scipy' not in sys.modules, 'scipy imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)

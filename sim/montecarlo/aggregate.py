@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
+from statistics import NormalDist
 
 import numpy as np
 
@@ -115,9 +116,30 @@ class Aggregate:
         return (s["ci95"][1] - s["ci95"][0]) / 2
 
 
+# Degrees of freedom from which ``_t975`` uses the expansion instead of scipy.
+EXPANSION_FROM = 1000
+_Z975 = NormalDist().inv_cdf(0.975)
+
+
 @functools.lru_cache(maxsize=256)
 def _t975(df: int) -> float:
-    """The 97.5% quantile of Student's t with ``df`` degrees of freedom."""
-    from scipy.special import stdtrit  # imported here: it adds a fifth to the CLI's start
+    """The 97.5% quantile of Student's t with ``df`` degrees of freedom.
 
-    return float(stdtrit(df, 0.975))
+    From 1,000 degrees of freedom (a run of 1,001 replications or more), the Cornish-Fisher
+    expansion of t's quantile in powers of 1/df around the normal one (Abramowitz and Stegun
+    26.7.5, to 1/df^4), whose next term is about 1e-16 there: it agrees with scipy's
+    ``stdtrit`` to within 1e-15, relative (measured: at most 7e-16, at df = 1011; see
+    ``tests/test_aggregate.py``), and it spares a run the import of ``scipy.special``
+    (0.15 s, a sixth of a short command). Below, scipy.
+    """
+    if df < EXPANSION_FROM:
+        from scipy.special import stdtrit
+
+        return float(stdtrit(df, 0.975))
+    z = _Z975
+    z2 = z * z
+    g1 = (z2 + 1) * z / 4
+    g2 = ((5 * z2 + 16) * z2 + 3) * z / 96
+    g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384
+    g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160
+    return z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df
