@@ -17,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.io.arrow import from_numpy
+
 GROUP_ROWS = 1 << 17  # rows held before a row group is written
 
 
@@ -30,7 +32,7 @@ class _Streamed:
         self.rows = 0
 
     def _add(self, columns: list[np.ndarray]) -> None:
-        table = pa.Table.from_arrays([pa.array(c) for c in columns], schema=self.schema)
+        table = pa.Table.from_arrays([from_numpy(c) for c in columns], schema=self.schema)
         self.held.append(table)
         self.rows += len(table)
         if self.rows >= GROUP_ROWS:

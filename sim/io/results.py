@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from sim.io.arrow import from_numpy, from_strings
 from sim.io.errors import InputError
 from sim.outcomes import parquet_schema
 
@@ -129,8 +130,8 @@ class ReplicationWriter:
         n = self._held
         if n == 0:
             return
-        cols = [pa.array(self._ints[j, :n]) for j in range(len(self._ints))]
-        cols += [pa.array(self._reals[j, :n]) for j in range(len(self._reals))]
+        cols = [from_numpy(self._ints[j, :n]) for j in range(len(self._ints))]
+        cols += [from_numpy(self._reals[j, :n]) for j in range(len(self._reals))]
         table = pa.Table.from_arrays(cols, names=self.schema.names).cast(self.schema)
         self.writer.write_table(table, row_group_size=n)
         self._held = 0
@@ -161,11 +162,11 @@ def write_impacts(
     of an intercepted threat (else a leaker); and the file's key-value ``metadata``."""
     table = pa.table(
         {
-            "replication": pa.array(impacts[:, 0].astype(np.int64)),
-            "type": pa.array([threat_types[int(t)] for t in impacts[:, 1]], pa.string()),
-            "x_m": pa.array(impacts[:, 2]),
-            "y_m": pa.array(impacts[:, 3]),
-            "debris": pa.array(impacts[:, 4] > 0, pa.bool_()),
+            "replication": from_numpy(impacts[:, 0].astype(np.int64)),
+            "type": from_strings([threat_types[int(t)] for t in impacts[:, 1]]),
+            "x_m": from_numpy(impacts[:, 2]),
+            "y_m": from_numpy(impacts[:, 3]),
+            "debris": from_numpy(impacts[:, 4] > 0),
         }
     )
     pq.write_table(table.replace_schema_metadata(metadata), path)

@@ -38,6 +38,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.io.arrow import from_numpy
 from sim.io.errors import OptionError
 from sim.io.folders import fsync_path
 from sim.io.results import write_json_atomic
@@ -301,17 +302,17 @@ class RunChunks:
         if a < self.keep_impacts:
             kept = [p.impacts for p in held if len(p.impacts)]
             impacts = np.vstack(kept) if kept else np.empty((0, 5))
-            columns = [pa.array(impacts[:, j], pa.float64()) for j in range(5)]
+            columns = [from_numpy(impacts[:, j].astype(np.float64)) for j in range(5)]
             self._write(pa.Table.from_arrays(columns, names=list(IMPACT_COLUMNS)),
                         self._impacts_name(a, b))  # fmt: skip
         rows = np.vstack([p.rows for p in held])
         ratios = np.vstack([p.ratios for p in held])
-        cols = [pa.array(np.arange(a, b, dtype=np.int64))]
-        cols += [pa.array(rows[:, j]) for j in range(rows.shape[1])]
-        cols += [pa.array(ratios[:, j]) for j in range(ratios.shape[1])]
+        cols = [from_numpy(np.arange(a, b, dtype=np.int64))]
+        cols += [from_numpy(rows[:, j]) for j in range(rows.shape[1])]
+        cols += [from_numpy(ratios[:, j]) for j in range(ratios.shape[1])]
         if self.uncertain:
             drawn = np.vstack([p.drawn for p in held if p.drawn is not None])
-            cols += [pa.array(drawn[:, j]) for j in range(drawn.shape[1])]
+            cols += [from_numpy(drawn[:, j]) for j in range(drawn.shape[1])]
         table = pa.Table.from_arrays(cols, names=self.schema.names).cast(self.schema)
         self._write(table, self._name(a, b))
         self._segments.append((a, b))
