@@ -26,10 +26,10 @@ and SeedSequence pads it to four words, so it cannot shift the key either.
 Speed: building ``SeedSequence`` and ``PCG64`` for each replication costs about as much as a
 small replication's draws. ``ReplicationStreams`` hashes the part shared by a chunk's
 replications (seed, purpose, context) once and mixes in each index itself (a chunk's
-indices all at once, on arrays: ``prepare``), following
-numpy's documented and stream-stable algorithms (``SeedSequence`` after O'Neill's
-``seed_seq`` alternative, PCG64's ``srandom``); it checks itself against numpy once per
-chunk and falls back to numpy if they ever disagree. A keyed Philox (index as counter) was
+indices all at once, on arrays: ``prepare``), following numpy's documented and
+stream-stable algorithms (``SeedSequence`` after O'Neill's ``seed_seq`` alternative,
+PCG64's ``srandom``); it checks itself against numpy once per chunk and falls back to numpy
+if they ever disagree. A keyed Philox (index as counter) was
 measured as the alternative: its seeding is cheaper, but its draws made replications about
 10% slower, so PCG64 stays.
 
