@@ -77,3 +77,28 @@ def test_timeline_of_an_empty_salvo(tmp_path: Path) -> None:
     rep = run_replication(s, replication_rng(1, 0), trace=True)
     assert rep.log == []
     assert_figures(draw_timeline(rep.log, s, tmp_path / "empty"), {"empty"})
+
+
+def test_the_svg_has_the_png_s_layout(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    from sim.plots.style import save
+
+    def figure():  # long labels, so that constrained layout has margins to work out
+        fig, axes = plt.subplots(1, 2, figsize=(7, 4), layout="constrained")
+        for ax in axes:
+            ax.set_yticks([0, 1], ["defense.batteries.counter_rocket.pk.rocket", "b"])
+            ax.set_xlabel("people hurt in one attack (bins of 3 people)")
+        fig.suptitle("a title to lay out")
+        return fig
+
+    def positions(fig) -> list[tuple[float, ...]]:
+        return [tuple(ax.get_position().bounds) for ax in fig.axes]
+
+    png_only = figure()
+    png_only.savefig(tmp_path / "alone.png", dpi=150)
+    both = figure()
+    save(both, tmp_path / "both")
+    assert positions(both) == positions(png_only)  # the SVG did not lay the figure out again
+    assert (tmp_path / "both.svg").stat().st_size > 1000
+    plt.close(png_only)

