@@ -59,7 +59,7 @@ def casualties(
     if len(x) == 0 or not zones:
         return (0, 0, 0)
     damage = damage_function_for(s.damage_function)
-    impacts = _impacts(damage, x, y, t, radii)
+    impacts, table = _impacts(damage, x, y, t, radii)
     prot = (s.base.protection.killed, s.base.protection.wounded, s.base.protection.tbi)
     warning = s.base.warning if math.isfinite(alarm) else None  # no alarm: nobody shelters
     killed = wounded = tbi = 0
@@ -89,38 +89,44 @@ def casualties(
             # times are finite, so covered_at <= t is exactly "complies and in time".
             covered_at = np.where(complies, in_time, np.inf)
             unprotected = _unprotected_people(rng, prot, m)
-        if hurt_in_zone is not None and damage.kernel_rule is not None:
-            table = np.array([imp[6] for imp in near])
-            carleton = damage.kernel_rule == "carleton"
-            k, w, t_ = hurt_in_zone(rng, px, py, covered_at, unprotected, table, carleton)
-        else:
-            k, w, t_ = _score_in_numpy(rng, damage, px, py, covered_at, unprotected, near)
+        k, w, t_ = _hurt(rng, damage, px, py, covered_at, unprotected, near, table)
         killed, wounded, tbi = killed + k, wounded + w, tbi + t_
     return (killed, wounded, tbi)
 
 
 def _impacts(
     damage: DamageFunction, x: np.ndarray, y: np.ndarray, t: np.ndarray, radii: np.ndarray
-) -> list[tuple]:
-    """Each impact as the scoring takes it: (x, y, t, reach, squared radii as a (3, 1)
-    column, whether the radii nest, and the first four with the three squared radii as the
-    compiled scoring's row)."""
-    reach = [max(r) * damage.reach for r in radii.tolist()]  # reach: in largest radii
-    radius2 = damage.squared_radii(radii)
-    return [
-        (xi, yi, ti, cut, radius2[i, :, None], r[0] <= r[1] <= r[2], (xi, yi, ti, cut, *r2))
-        for i, (xi, yi, ti, cut, r, r2) in enumerate(
-            zip(
-                x.tolist(),
-                y.tolist(),
-                t.tolist(),
-                reach,
-                radii.tolist(),
-                radius2.tolist(),
-                strict=True,
-            )
+) -> tuple[list[tuple], np.ndarray]:
+    """The impacts as the scoring takes them: a row each of (x, y, t, reach, the three
+    squared radii), and for each impact (x, y, t, reach, whether its radii nest, its row)."""
+    reach = radii.max(axis=1) * damage.reach  # reach: in largest radii
+    table = np.column_stack([x, y, t, reach, damage.squared_radii(radii)])
+    impacts = [
+        (xi, yi, ti, cut, r[0] <= r[1] <= r[2], i)
+        for i, (xi, yi, ti, cut, r) in enumerate(
+            zip(x.tolist(), y.tolist(), t.tolist(), reach.tolist(), radii.tolist(), strict=True)
         )
     ]
+    return impacts, table
+
+
+def _hurt(
+    rng: np.random.Generator,
+    damage: DamageFunction,
+    px: np.ndarray,
+    py: np.ndarray,
+    covered_at: np.ndarray | None,
+    unprotected: np.ndarray | None,
+    near: list[tuple],
+    table: np.ndarray,
+) -> tuple[int, int, int]:
+    """(killed, wounded, tbi) among the people at (px, py) from the impacts in ``near``
+    (their rows of ``table``): compiled where it was built, else in numpy."""
+    if hurt_in_zone is None or damage.kernel_rule is None:
+        return _score_in_numpy(rng, damage, px, py, covered_at, unprotected, near, table)
+    rows = table[[imp[5] for imp in near]]
+    carleton = damage.kernel_rule == "carleton"
+    return hurt_in_zone(rng, px, py, covered_at, unprotected, rows, carleton)
 
 
 def _score_in_numpy(
@@ -131,15 +137,16 @@ def _score_in_numpy(
     covered_at: np.ndarray | None,
     unprotected: np.ndarray | None,
     near: list[tuple],
+    table: np.ndarray,
 ) -> tuple[int, int, int]:
-    """(killed, wounded, tbi) among the people at (px, py) from the impacts in ``near``, in
-    numpy: the reference the compiled scoring (``sim/model/_scoring.pyx``) is tested
-    against, draw for draw."""
+    """``_hurt`` in numpy: the reference the compiled scoring (``sim/model/_scoring.pyx``) is
+    tested against, draw for draw."""
     m = len(px)
     shelter_nests = unprotected is None or _ascending(unprotected)
     # categories each person is spared over all impacts so far: 3 - worst severity
     spared = np.full(m, 3, dtype=np.int8)
-    for xi, yi, ti, reach, radius2, nested, _ in near:
+    for xi, yi, ti, reach, nested, row in near:
+        radius2 = table[row, 4:, None]  # squared radii as a (3, 1) column
         # only the people within reach of this impact can be hurt by it
         dx = px - xi
         dx *= dx
@@ -188,7 +195,7 @@ def _people_within_reach(
     nx, ny = max(1, math.ceil(w / cell)), max(1, math.ceil(h / cell))
     cw, ch = w / nx, h / ny
     kept = np.zeros((nx, ny), dtype=bool)
-    for xi, yi, _, reach, _, _, _ in impacts:
+    for xi, yi, _, reach, _, _ in impacts:
         i0, i1 = max(0, int((xi - reach - x0) // cw)), min(nx - 1, int((xi + reach - x0) // cw))
         j0, j1 = max(0, int((yi - reach - y0) // ch)), min(ny - 1, int((yi + reach - y0) // ch))
         kept[i0 : i1 + 1, j0 : j1 + 1] = True
